@@ -1,0 +1,156 @@
+"""The ``lettergen`` command: parse options, make one library call, print, exit.
+
+Exit status: 0 success, 1 the command ran and found a problem it reports
+(e.g. lint errors), 2 bad usage or bad input (a one-paragraph message on
+stderr, never a traceback).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sys
+from datetime import date
+from pathlib import Path
+
+import click
+
+from . import __version__
+from .errors import LettergenError
+from .ledger import DEFAULT_LEDGER, Ledger
+from .load import FIELDS, load_accounts
+from .plan import plan_all
+from .policy import Policy
+from .report import plan_csv, plan_json, plan_table
+
+DEFAULT_POLICY = Path("policy.yaml")
+
+
+def _as_of(value: str | None) -> date:
+    if value is None:
+        return date.today()  # the only place the clock is read: the CLI's default
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"'{value}' is not a date; use YYYY-MM-DD, e.g. 2026-11-27.", param_hint="--as-of") from None
+
+
+def _policy(path: Path | None) -> Policy:
+    if path is None:
+        if not DEFAULT_POLICY.exists():
+            raise LettergenError(
+                "no policy given: pass --policy PATH, or put a policy.yaml in this folder "
+                "(samples/policy.yaml is a complete example to copy)."
+            )
+        path = DEFAULT_POLICY
+    return Policy.from_yaml(path)
+
+
+def input_options(f):  # type: ignore[no-untyped-def]
+    """Options shared by every command that reads an accounts export."""
+    f = click.option("--encoding", metavar="CODEC", help="Encoding of a CSV/JSON/YAML export that is not UTF-8, e.g. cp1252.")(f)
+    f = click.option("--date-format", metavar="FMT", help="Local date format accepted besides YYYY-MM-DD (strftime codes). [default: %m/%d/%Y]")(f)
+    f = click.option("--mapping", type=click.Path(dir_okay=False, path_type=Path), help="Column-mapping YAML for exports whose headers differ (see docs/formats.md).")(f)
+    f = click.option("--invoices", type=click.Path(dir_okay=False, path_type=Path), help="Invoices CSV, when ACCOUNTS is an accounts-only CSV.")(f)
+    return f
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="lettergen")
+def cli() -> None:
+    """Collection letters that are right for the account, checked, and ready to mail.
+
+    \b
+    Typical week:
+      lettergen plan   accounts.csv --policy policy.yaml     who gets which letter today
+    Every command explains itself: lettergen COMMAND --help.
+    """
+
+
+@cli.command()
+@click.argument("accounts", type=click.Path(path_type=Path))
+@click.option("--policy", "policy_path", type=click.Path(dir_okay=False, path_type=Path), help="Collection policy YAML. [default: ./policy.yaml]")
+@click.option("--as-of", "as_of", metavar="YYYY-MM-DD", help="Plan as of this date. [default: today]")
+@click.option("--ledger", "ledger_path", type=click.Path(dir_okay=False, path_type=Path), default=DEFAULT_LEDGER, show_default=True,
+              help="Letter ledger (SQLite). Read only; a missing ledger means no letters sent yet.")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
+@input_options
+def plan(accounts: Path, policy_path: Path | None, as_of: str | None, ledger_path: Path, fmt: str,
+         invoices: Path | None, mapping: Path | None, date_format: str | None, encoding: str | None) -> None:
+    """Show which letter each account in ACCOUNTS gets on the as-of date, and why the others get none.
+
+    ACCOUNTS is a CSV (one row per invoice), an XLSX workbook, or a JSON/YAML file;
+    with --invoices it is an accounts CSV joined to an invoices CSV. Nothing is written.
+    Rows that cannot be used are listed with their file, row, column and reason.
+    """
+    day = _as_of(as_of)
+    pol = _policy(policy_path)
+    loaded = load_accounts(accounts, mapping, invoices=invoices, date_format=date_format, encoding=encoding, default_currency=pol.currency)
+    histories = Ledger(ledger_path).histories(a.id for a in loaded.accounts)
+    result = plan_all(loaded.accounts, pol, histories, day, loaded.rejections)
+    text = {"table": plan_table, "csv": plan_csv, "json": plan_json}[fmt](result)
+    click.echo(text, nl=False)
+
+
+@cli.group()
+def ledger() -> None:
+    """Inspect the letter ledger or import letters sent before lettergen."""
+
+
+@ledger.command("import")
+@click.argument("history", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--ledger", "ledger_path", type=click.Path(dir_okay=False, path_type=Path), default=DEFAULT_LEDGER, show_default=True)
+@click.option("--as-of", "as_of", metavar="YYYY-MM-DD", help="Date recorded for the import. [default: today]")
+def ledger_import(history: Path, ledger_path: Path, as_of: str | None) -> None:
+    """Import letters sent before lettergen from a CSV.
+
+    Columns: account_id, stage, sent_on (YYYY-MM-DD), and optionally invoices
+    (invoice numbers separated by ';') and template. Importing the same file
+    twice is refused.
+    """
+    day = _as_of(as_of)
+    digest = hashlib.sha256(history.read_bytes()).hexdigest()[:12]
+    n = Ledger(ledger_path).import_csv(history, f"import-{digest}", day)
+    click.echo(f"imported {n} letter{'s' if n != 1 else ''} from {history} into {ledger_path}")
+
+
+@ledger.command("show")
+@click.option("--ledger", "ledger_path", type=click.Path(dir_okay=False, path_type=Path), default=DEFAULT_LEDGER, show_default=True)
+@click.option("--account", "account_id", help="Only this account.")
+def ledger_show(ledger_path: Path, account_id: str | None) -> None:
+    """List the letters recorded in the ledger, oldest first per account."""
+    led = Ledger(ledger_path)
+    hist = led.histories([account_id] if account_id else None)
+    if not hist:
+        click.echo(f"no letters recorded in {ledger_path}")
+        return
+    for aid in sorted(hist):
+        for s in hist[aid]:
+            click.echo(f"{aid}  {s.sent_on.isoformat()}  {s.stage:<16} batch {s.batch_id}  invoices {';'.join(s.invoices) or '-'}")
+
+
+@cli.command("fields")
+def fields_cmd() -> None:
+    """List the fields an export can have (map other headers to them with --mapping)."""
+    for name, doc in FIELDS.items():
+        click.echo(f"{name:<16} {doc}")
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console entry point: a user's mistake ends with one paragraph on stderr and exit 2."""
+    try:
+        cli.main(args=argv, prog_name="lettergen", standalone_mode=False)
+    except LettergenError as exc:
+        click.echo(f"lettergen: error: {exc.message}", err=True)
+        sys.exit(exc.exit_code)
+    except click.exceptions.Abort:
+        click.echo("lettergen: aborted", err=True)
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        click.echo("lettergen: interrupted; nothing was recorded", err=True)
+        sys.exit(130)
+    sys.exit(0)

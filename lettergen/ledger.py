@@ -1,0 +1,233 @@
+"""ledger: the SQLite record of every letter produced.
+
+The planner reads it (last stage and date per account); a batch writes it,
+in one transaction, only after every output file is complete. The schema is
+created and migrated by the code (``PRAGMA user_version``). Writers take the
+write lock up front (``BEGIN IMMEDIATE``) and wait up to ``timeout`` seconds
+for another writer; after that they raise ``LedgerBusyError``, never a
+traceback and never a half-written batch.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+from .errors import LedgerBusyError, LedgerError
+from .models import SentLetter
+
+DEFAULT_LEDGER = Path("batches") / "lettergen.db"
+
+# Each entry migrates the schema from version i to i+1. Append, never edit.
+MIGRATIONS: tuple[str, ...] = (
+    """
+    CREATE TABLE batches (
+        batch_id  TEXT PRIMARY KEY,
+        as_of     TEXT NOT NULL,
+        letters   INTEGER NOT NULL,
+        source    TEXT NOT NULL DEFAULT 'batch'
+    );
+    CREATE TABLE letters (
+        id            INTEGER PRIMARY KEY AUTOINCREMENT,
+        account_id    TEXT NOT NULL,
+        stage         TEXT NOT NULL,
+        sent_on       TEXT NOT NULL,
+        batch_id      TEXT NOT NULL REFERENCES batches(batch_id),
+        template      TEXT NOT NULL,
+        template_hash TEXT NOT NULL DEFAULT '',
+        content_hash  TEXT NOT NULL,
+        invoices      TEXT NOT NULL DEFAULT '[]',
+        amount        TEXT,
+        currency      TEXT
+    );
+    CREATE INDEX letters_by_account ON letters(account_id, sent_on, id);
+    """,
+)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+class Ledger:
+    """A ledger file. ``Ledger(path)`` creates it (and its folder) on first write.
+
+    Reading a ledger that does not exist yet gives empty histories and creates
+    nothing, so ``lettergen plan`` never leaves files behind.
+    """
+
+    def __init__(self, path: str | Path = DEFAULT_LEDGER, timeout: float = 30.0) -> None:
+        self.path = Path(path)
+        self.timeout = timeout
+
+    # ------------------------------------------------------------------ connection
+    @contextmanager
+    def _connect(self, write: bool) -> Iterator[sqlite3.Connection]:
+        if write:
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise LedgerError(f"{self.path}: cannot create the ledger's folder ({exc.strerror}); pass another --ledger path.") from None
+        try:
+            con = sqlite3.connect(self.path, timeout=self.timeout, isolation_level=None)
+        except sqlite3.Error as exc:
+            raise LedgerError(f"{self.path}: cannot open the ledger ({exc}); check the path and its permissions.") from None
+        try:
+            con.execute("PRAGMA foreign_keys = ON")
+            con.execute(f"PRAGMA busy_timeout = {int(self.timeout * 1000)}")
+            self._migrate(con)
+            yield con
+        except sqlite3.OperationalError as exc:
+            if "locked" in str(exc) or "busy" in str(exc):
+                raise self._busy() from None
+            raise LedgerError(f"{self.path}: ledger error ({exc}).") from None
+        except sqlite3.DatabaseError as exc:
+            raise LedgerError(
+                f"{self.path}: is not a lettergen ledger ({exc}); pass the right file with --ledger, "
+                "or move this one aside to start a new ledger."
+            ) from None
+        finally:
+            con.close()
+
+    def _busy(self) -> LedgerBusyError:
+        return LedgerBusyError(
+            f"{self.path}: the ledger is busy: another lettergen process is writing to it and did not finish within "
+            f"{self.timeout:g} s. Nothing was recorded; wait for the other run to finish and run this one again."
+        )
+
+    def _migrate(self, con: sqlite3.Connection) -> None:
+        version = con.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise LedgerError(
+                f"{self.path}: the ledger has schema version {version}, newer than this lettergen understands "
+                f"({SCHEMA_VERSION}); upgrade lettergen."
+            )
+        if version == SCHEMA_VERSION:
+            return
+        con.execute("BEGIN IMMEDIATE")
+        try:
+            version = con.execute("PRAGMA user_version").fetchone()[0]  # another process may have migrated
+            for i in range(version, SCHEMA_VERSION):
+                for statement in MIGRATIONS[i].split(";"):
+                    if statement.strip():
+                        con.execute(statement)
+                con.execute(f"PRAGMA user_version = {i + 1}")
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        if version == 0:
+            con.execute("PRAGMA journal_mode = WAL")
+
+    # ------------------------------------------------------------------ reading
+    def history(self, account_id: str) -> tuple[SentLetter, ...]:
+        """Every letter recorded for ``account_id``, oldest first."""
+        return self.histories([account_id]).get(account_id, ())
+
+    def histories(self, account_ids: Iterable[str] | None = None) -> dict[str, tuple[SentLetter, ...]]:
+        """Letters per account, oldest first; all accounts when ``account_ids`` is None."""
+        if not self.path.exists():
+            return {}
+        wanted = None if account_ids is None else set(account_ids)
+        out: dict[str, list[SentLetter]] = {}
+        with self._connect(write=False) as con:
+            rows = con.execute(
+                "SELECT account_id, stage, sent_on, batch_id, template, template_hash, content_hash, invoices, amount, currency "
+                "FROM letters ORDER BY account_id, sent_on, id"
+            )
+            for r in rows:
+                if wanted is not None and r[0] not in wanted:
+                    continue
+                out.setdefault(r[0], []).append(_letter(r))
+        return {k: tuple(v) for k, v in out.items()}
+
+    def batches(self) -> list[tuple[str, date, int, str]]:
+        if not self.path.exists():
+            return []
+        with self._connect(write=False) as con:
+            return [
+                (b, date.fromisoformat(d), n, s)
+                for b, d, n, s in con.execute("SELECT batch_id, as_of, letters, source FROM batches ORDER BY as_of, batch_id")
+            ]
+
+    # ------------------------------------------------------------------ writing
+    def record(self, batch_id: str, as_of: date, letters: Iterable[SentLetter], source: str = "batch") -> int:
+        """Record a batch's letters in one transaction; returns how many were recorded.
+
+        A batch id can be recorded once; recording it again is an error, so a
+        retried run never doubles the history.
+        """
+        items = list(letters)
+        with self._connect(write=True) as con:
+            try:
+                con.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as exc:
+                if "locked" in str(exc) or "busy" in str(exc):
+                    raise self._busy() from None
+                raise
+            try:
+                if con.execute("SELECT 1 FROM batches WHERE batch_id = ?", (batch_id,)).fetchone():
+                    raise LedgerError(f"{self.path}: batch '{batch_id}' is already recorded; nothing was recorded twice.")
+                con.execute(
+                    "INSERT INTO batches(batch_id, as_of, letters, source) VALUES (?, ?, ?, ?)",
+                    (batch_id, as_of.isoformat(), len(items), source),
+                )
+                con.executemany(
+                    "INSERT INTO letters(account_id, stage, sent_on, batch_id, template, template_hash, content_hash, invoices, amount, currency) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [
+                        (
+                            s.account_id, s.stage, s.sent_on.isoformat(), batch_id, s.template, s.template_hash,
+                            s.content_hash, json.dumps(list(s.invoices)),
+                            None if s.amount is None else str(s.amount), s.currency,
+                        )
+                        for s in items
+                    ],
+                )
+                con.execute("COMMIT")
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+        return len(items)
+
+    def import_csv(self, path: str | Path, batch_id: str, as_of: date) -> int:
+        """Import letters sent before lettergen (columns: account_id, stage, sent_on, invoices, template).
+
+        ``invoices`` lists the invoice numbers the letter covered, separated by
+        ``;``; the planner uses them to tell a continuing series from a new one.
+        """
+        p = Path(path)
+        try:
+            text = p.read_text(encoding="utf-8-sig")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise LedgerError(f"{p}: cannot read the history file ({exc}).") from None
+        reader = csv.DictReader(text.splitlines())
+        need = {"account_id", "stage", "sent_on"}
+        missing = need - set(reader.fieldnames or [])
+        if missing:
+            raise LedgerError(f"{p}: the history file needs the columns {', '.join(sorted(need))}; missing {', '.join(sorted(missing))}.")
+        letters = []
+        for row in reader:
+            try:
+                sent_on = date.fromisoformat((row.get("sent_on") or "").strip())
+            except ValueError:
+                raise LedgerError(f"{p}: row {reader.line_num}, column sent_on: '{row.get('sent_on')}' is not a YYYY-MM-DD date.") from None
+            invoices = tuple(x.strip() for x in (row.get("invoices") or "").split(";") if x.strip())
+            letters.append(
+                SentLetter(
+                    account_id=row["account_id"].strip(), stage=row["stage"].strip(), sent_on=sent_on, batch_id=batch_id,
+                    template=(row.get("template") or row["stage"]).strip(), content_hash="imported", invoices=invoices,
+                )
+            )
+        return self.record(batch_id, as_of, letters, source="import")
+
+
+def _letter(r: tuple) -> SentLetter:
+    return SentLetter(
+        account_id=r[0], stage=r[1], sent_on=date.fromisoformat(r[2]), batch_id=r[3], template=r[4],
+        template_hash=r[5], content_hash=r[6], invoices=tuple(json.loads(r[7])),
+        amount=None if r[8] is None else Decimal(r[8]), currency=r[9],
+    )

@@ -1,0 +1,183 @@
+"""Typed, immutable data that crosses a stage boundary.
+
+Money is ``Decimal`` rounded to the currency's minor unit; dates are
+``datetime.date``. Every model is frozen: a stage never changes what an
+earlier stage produced.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from enum import Enum
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from .money import quantize
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=False)
+
+
+class Address(_Frozen):
+    """A postal address. ``lines`` are street lines (1-3), the rest are separate fields."""
+
+    lines: tuple[str, ...]
+    city: str = ""
+    region: str = ""
+    postal_code: str = ""
+    country: str = "US"
+
+    def is_missing(self) -> bool:
+        return not any(line.strip() for line in self.lines)
+
+
+class PromiseToPay(_Frozen):
+    """The client promised to pay ``amount`` by ``date``."""
+
+    date: date
+    amount: Decimal | None = None
+
+
+class SourceRef(_Frozen):
+    """Where a record came from, for error messages and the evidence trail."""
+
+    file: str
+    rows: tuple[int, ...] = ()
+
+
+class Invoice(_Frozen):
+    number: str
+    issue_date: date | None = None
+    due_date: date
+    original_amount: Decimal
+    balance: Decimal
+    currency: str = "USD"
+
+    @model_validator(mode="after")
+    def _round(self) -> "Invoice":
+        object.__setattr__(self, "original_amount", quantize(self.original_amount, self.currency))
+        object.__setattr__(self, "balance", quantize(self.balance, self.currency))
+        return self
+
+    @property
+    def is_open(self) -> bool:
+        return self.balance != 0
+
+
+DebtType = Literal["consumer", "commercial"]
+
+
+class Account(_Frozen):
+    id: str
+    name: str
+    attention: str | None = None
+    address: Address
+    email: str | None = None
+    phone: str | None = None
+    locale: str = "en_US"
+    tone: str | None = None
+    debt_type: DebtType = "consumer"
+    jurisdiction: str = "US"
+    in_dispute: bool = False
+    do_not_contact: bool = False
+    promise: PromiseToPay | None = None
+    invoices: tuple[Invoice, ...] = ()
+    extra: dict[str, str] = Field(default_factory=dict)
+    source: SourceRef | None = None
+
+    @field_validator("id", "name")
+    @classmethod
+    def _not_blank(cls, v: str) -> str:
+        if not v.strip():
+            raise ValueError("must not be blank")
+        return v.strip()
+
+    @property
+    def currency(self) -> str:
+        return self.invoices[0].currency if self.invoices else "USD"
+
+    @property
+    def open_invoices(self) -> tuple[Invoice, ...]:
+        return tuple(i for i in self.invoices if i.is_open)
+
+    @property
+    def balance(self) -> Decimal:
+        return quantize(sum((i.balance for i in self.invoices), Decimal(0)), self.currency)
+
+
+class Rejection(_Frozen):
+    """A row or account that could not be used, with where and why.
+
+    ``code`` is stable for machines (``bad_amount``, ``duplicate_account`` ...),
+    ``reason`` is the sentence for people.
+    """
+
+    file: str
+    row: int | None
+    column: str | None
+    reason: str
+    code: str
+    account_id: str | None = None
+
+
+class SentLetter(_Frozen):
+    """One letter recorded in the ledger."""
+
+    account_id: str
+    stage: str
+    sent_on: date
+    batch_id: str
+    template: str
+    template_hash: str = ""
+    content_hash: str
+    invoices: tuple[str, ...] = ()
+    amount: Decimal | None = None
+    currency: str | None = None
+
+
+class LetterJob(_Frozen):
+    """The planner's decision that ``account`` gets the letter of ``stage`` today."""
+
+    account: Account
+    stage: str
+    stage_index: int
+    template: str
+    tone: str
+    days_past_due: int
+    amount_due: Decimal
+    currency: str
+    invoices: tuple[Invoice, ...]
+    as_of: date
+    previous: tuple[SentLetter, ...] = ()
+    """Earlier letters of the current series, oldest first (for 'our reminder of 3 October')."""
+
+
+class SkipCode(str, Enum):
+    DO_NOT_CONTACT = "do_not_contact"
+    IN_DISPUTE = "in_dispute"
+    NOT_OVERDUE = "not_overdue"
+    BELOW_MINIMUM = "below_minimum"
+    PROMISE_TO_PAY = "promise_to_pay"
+    NOT_YET = "not_yet"
+    TOO_SOON = "too_soon"
+    ALREADY_SENT = "already_sent"
+    EXHAUSTED = "exhausted"
+
+
+class Skip(_Frozen):
+    """The planner's decision that ``account`` gets no letter today, and why."""
+
+    account: Account
+    code: SkipCode
+    reason: str
+    days_past_due: int = 0
+    amount_due: Decimal = Decimal(0)
+    currency: str = "USD"
+    next_stage: str | None = None
+
+    @property
+    def account_id(self) -> str:
+        return self.account.id

@@ -1,0 +1,236 @@
+"""policy: the collection policy, read from YAML and validated strictly.
+
+A policy says which letters exist and when each is due (``stages``), what
+holds a letter back (``holds``), how days are counted (``calendar``), and who
+sends the letters (``sender``). Unknown keys are errors that name the key, so
+a typo never silently changes who gets a letter.
+
+In-dispute and do-not-contact accounts are always held: the law requires it
+(15 U.S.C. 1692c(c), 1692g(b)), so those holds cannot be switched off.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
+
+from .businessdays import BusinessCalendar
+from .errors import PolicyError
+from .money import AmountError, parse_amount
+
+DayCount = Literal["calendar", "business"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Sender(_Strict):
+    """The letterhead and contact block: who the letter is from and how to pay."""
+
+    company: str
+    address: tuple[str, ...] = ()
+    phone: str | None = None
+    email: str | None = None
+    website: str | None = None
+    hours: str | None = None
+    signatory: str | None = None
+    signatory_title: str | None = None
+    payment_instructions: str = ""
+
+    @field_validator("address", mode="before")
+    @classmethod
+    def _lines(cls, v: Any) -> Any:
+        return [v] if isinstance(v, str) else v
+
+
+class Holds(_Strict):
+    promise_grace_days: int = Field(default=3, ge=0)
+    """A promise to pay holds letters until its date plus this many days."""
+    min_balance: Decimal | dict[str, Decimal] = Decimal(0)
+    """No letter when the overdue amount is below this; one amount, or one per currency code."""
+
+    @field_validator("min_balance", mode="before")
+    @classmethod
+    def _money(cls, v: Any) -> Any:
+        try:
+            if isinstance(v, dict):
+                return {str(k).upper(): parse_amount(a) for k, a in v.items()}
+            return parse_amount(v)
+        except AmountError as exc:
+            raise ValueError(str(exc)) from None
+
+    def minimum_for(self, currency: str) -> Decimal:
+        if isinstance(self.min_balance, dict):
+            return self.min_balance.get(currency, Decimal(0))
+        return self.min_balance
+
+
+class Stage(_Strict):
+    name: str
+    template: str
+    after_days: int = Field(ge=0)
+    """Days past due of the oldest overdue invoice before this letter is sent."""
+    days: DayCount = "calendar"
+    """How ``after_days`` and ``min_days_since_previous`` count: calendar or business days."""
+    min_days_since_previous: int = Field(default=0, ge=0)
+    tone: str = "neutral"
+
+    @field_validator("name", "template", "tone")
+    @classmethod
+    def _not_blank(cls, v: str) -> str:
+        if not str(v).strip():
+            raise ValueError("must not be empty")
+        return str(v).strip()
+
+
+class CalendarConfig(_Strict):
+    country: str = "US"
+    subdivision: str | None = None
+    """A state or region whose public holidays also count (e.g. NY)."""
+
+
+class Policy(_Strict):
+    name: str = "policy"
+    collector: Literal["first_party", "third_party"] = "first_party"
+    escalation: Literal["sequential", "age"] = "sequential"
+    """sequential: never skip a stage; age: send the stage the account's age calls for."""
+    currency: str = "USD"
+    """Currency for export rows that name none."""
+    calendar: CalendarConfig = CalendarConfig()
+    sender: Sender
+    holds: Holds = Holds()
+    stages: tuple[Stage, ...]
+    _source: str = PrivateAttr(default="policy")
+
+    @property
+    def source(self) -> str:
+        """The file the policy was read from, for messages."""
+        return self._source
+
+    @model_validator(mode="after")
+    def _order(self) -> "Policy":
+        if not self.stages:
+            raise ValueError("stages: the policy needs at least one stage")
+        names: set[str] = set()
+        for i, st in enumerate(self.stages):
+            if st.name in names:
+                raise ValueError(f"stages[{i}].name: stage name '{st.name}' is used twice")
+            names.add(st.name)
+            if i and st.after_days <= self.stages[i - 1].after_days:
+                raise ValueError(
+                    f"stages[{i}].after_days: stage '{st.name}' starts at {st.after_days} days, not after "
+                    f"'{self.stages[i - 1].name}' at {self.stages[i - 1].after_days}; list stages in escalation order "
+                    "with increasing after_days"
+                )
+        return self
+
+    # ------------------------------------------------------------------ helpers
+    def stage_index(self, name: str) -> int | None:
+        for i, st in enumerate(self.stages):
+            if st.name == name:
+                return i
+        return None
+
+    def business_calendar(self) -> BusinessCalendar:
+        return _calendar(self.calendar.country, self.calendar.subdivision)
+
+    # ------------------------------------------------------------------ loading
+    @classmethod
+    def from_yaml(cls, path: str | Path) -> "Policy":
+        p = Path(path)
+        try:
+            text = p.read_text(encoding="utf-8-sig")
+        except FileNotFoundError:
+            raise PolicyError(f"{p}: policy file not found; pass one with --policy (samples/policy.yaml is an example).") from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise PolicyError(f"{p}: cannot be read ({exc}); save it as UTF-8 text.") from None
+        try:
+            data = yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+            raise PolicyError(f"{p}: not valid YAML ({where}{getattr(exc, 'problem', None) or exc}); fix the syntax.") from None
+        return cls.from_dict(data or {}, source=str(p))
+
+    @classmethod
+    def from_dict(cls, data: Any, source: str = "policy") -> "Policy":
+        if not isinstance(data, dict):
+            raise PolicyError(f"{source}: a policy is a YAML mapping with at least 'sender' and 'stages'.")
+        try:
+            policy = cls.model_validate(data)
+        except ValidationError as exc:
+            raise PolicyError(f"{source}: {_describe(exc, data)}") from None
+        try:
+            policy.business_calendar()
+        except PolicyError as exc:
+            raise PolicyError(f"{source}: {exc.message.removeprefix('policy: ')}") from None
+        policy._source = source
+        return policy
+
+
+def _calendar(country: str, subdivision: str | None) -> BusinessCalendar:
+    key = (country, subdivision)
+    cal = _CALENDARS.get(key)
+    if cal is None:
+        cal = _CALENDARS[key] = BusinessCalendar(country, subdivision)
+    return cal
+
+
+_CALENDARS: dict[tuple[str, str | None], BusinessCalendar] = {}
+
+
+def _loc(loc: tuple[Any, ...], data: Any) -> str:
+    out = ""
+    node = data
+    for part in loc:
+        if isinstance(part, int):
+            name = node[part].get("name") if isinstance(node, list) and part < len(node) and isinstance(node[part], dict) else None
+            out += f"[{part}]" + (f" ('{name}')" if name else "")
+        else:
+            out += ("." if out else "") + str(part)
+        try:
+            node = node[part]
+        except (KeyError, IndexError, TypeError):
+            node = None
+    return out
+
+
+def _describe(exc: ValidationError, data: Any) -> str:
+    err = exc.errors()[0]
+    loc = tuple(p for p in err["loc"] if p not in ("function-after",))
+    # pydantic puts union members' names in loc (e.g. 'decimal'); drop them
+    loc = tuple(p for p in loc if not (isinstance(p, str) and p in ("decimal", "dict[str,decimal]", "str", "int")))
+    where = _loc(loc, data)
+    kind = err["type"]
+    if kind == "extra_forbidden":
+        parent = loc[:-1]
+        model = _model_at(parent, data)
+        allowed = ", ".join(model.model_fields) if model else ""
+        return f"unknown key '{where}'" + (f"; allowed here: {allowed}" if allowed else "") + ". Check the spelling."
+    if kind == "missing":
+        return f"missing key '{where}'; add it (see samples/policy.yaml)."
+    if kind == "value_error" and not loc:
+        return str(err["msg"]).removeprefix("Value error, ")
+    if kind == "literal_error":
+        return f"key '{where}': {err['msg'].lower()}, not {err.get('input')!r}."
+    return f"key '{where}': {str(err['msg']).removeprefix('Value error, ')} (got {err.get('input')!r})."
+
+
+def _model_at(loc: tuple[Any, ...], data: Any) -> type[BaseModel] | None:
+    model: Any = Policy
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        field = model.model_fields.get(part) if model else None
+        if field is None:
+            return None
+        ann = field.annotation
+        args = getattr(ann, "__args__", ())
+        candidates = [ann, *args]
+        model = next((c for c in candidates if isinstance(c, type) and issubclass(c, BaseModel)), None)
+    return model

@@ -3,8 +3,6 @@
 The public API is what ``__all__`` lists; ``tests/test_api.py`` keeps it honest.
 """
 
-from __future__ import annotations
-
 __version__ = "0.1.0"
 
 from .businessdays import BusinessCalendar

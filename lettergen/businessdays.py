@@ -13,10 +13,10 @@ from .errors import PolicyError
 
 @lru_cache(maxsize=64)
 def _holiday_dates(country: str, subdivision: str | None, first_year: int, last_year: int) -> tuple[date, ...]:
+    if country not in _holidays.list_supported_countries():
+        raise PolicyError(f"policy: calendar.country '{country}' has no holiday calendar; use an ISO code such as US, GB or DE.")
     try:
         cal = _holidays.country_holidays(country, subdiv=subdivision, years=range(first_year, last_year + 1))
-    except NotImplementedError:
-        raise PolicyError(f"policy: calendar.country '{country}' has no holiday calendar; use an ISO code such as US, GB or DE.") from None
     except Exception as exc:  # holidays raises NotImplementedError/ValueError for unknown subdivisions
         raise PolicyError(f"policy: calendar.subdivision '{subdivision}' is not known for {country} ({exc}).") from None
     return tuple(sorted(d for d in cal if d.weekday() < 5))

@@ -215,11 +215,15 @@ class Ledger:
                 sent_on = date.fromisoformat((row.get("sent_on") or "").strip())
             except ValueError:
                 raise LedgerError(f"{p}: row {reader.line_num}, column sent_on: '{row.get('sent_on')}' is not a YYYY-MM-DD date.") from None
+            account_id, stage = (row.get("account_id") or "").strip(), (row.get("stage") or "").strip()
+            for column, value in (("account_id", account_id), ("stage", stage)):
+                if not value:
+                    raise LedgerError(f"{p}: row {reader.line_num}, column {column}: is empty; every letter needs an account_id and a stage.")
             invoices = tuple(x.strip() for x in (row.get("invoices") or "").split(";") if x.strip())
             letters.append(
                 SentLetter(
-                    account_id=row["account_id"].strip(), stage=row["stage"].strip(), sent_on=sent_on, batch_id=batch_id,
-                    template=(row.get("template") or row["stage"]).strip(), content_hash="imported", invoices=invoices,
+                    account_id=account_id, stage=stage, sent_on=sent_on, batch_id=batch_id,
+                    template=(row.get("template") or "").strip() or stage, content_hash="imported", invoices=invoices,
                 )
             )
         return self.record(batch_id, as_of, letters, source="import")

@@ -7,7 +7,7 @@ the same decision, and ``lettergen plan`` shows exactly what a batch would do.
 Decision order (the first that applies wins):
 
 1. do-not-contact, then in dispute: always held (the law requires it);
-2. no invoice past its due date: not overdue;
+2. no invoice past its due date, or credits cover the overdue ones: not overdue;
 3. overdue amount under the policy minimum: below minimum;
 4. a promise to pay whose date plus the grace days has not passed: held;
 5. the series: the letters of the ledger that covered at least one of the
@@ -75,11 +75,15 @@ def plan(account: Account, policy: Policy, history: Sequence[SentLetter], as_of:
     if account.in_dispute:
         return skip(SkipCode.IN_DISPUTE, "the debt is in dispute; collection stops until the dispute is resolved")
     if not overdue:
+        if not account.open_invoices:
+            return skip(SkipCode.NOT_OVERDUE, "no open invoice; nothing is owed")
         first_due = min(i.due_date for i in account.open_invoices)
         return skip(SkipCode.NOT_OVERDUE, f"no invoice is past due yet (next due {first_due.isoformat()})")
+    if amount <= 0:
+        return skip(SkipCode.NOT_OVERDUE, f"credits cover the overdue invoices (net {amount} {currency}); nothing is owed")
     minimum = policy.holds.minimum_for(currency)
     if amount < minimum:
-        return skip(SkipCode.BELOW_MINIMUM, f"overdue amount {amount} {currency} is under the policy minimum of {minimum} {currency}")
+        return skip(SkipCode.BELOW_MINIMUM, f"overdue amount {amount} {currency} is under the policy minimum of {quantize(minimum, currency)} {currency}")
     if account.promise is not None:
         until = account.promise.date + timedelta(days=policy.holds.promise_grace_days)
         if as_of <= until:

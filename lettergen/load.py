@@ -107,6 +107,28 @@ DEFAULT_DATE_FORMAT = "%m/%d/%Y"
 _CURRENCIES = frozenset(list_currencies())
 
 
+class _YamlLoader(yaml.SafeLoader):
+    """SafeLoader that keeps scalars as text unless they are true/false, null or a date.
+
+    YAML 1.1 would read ``NO`` (Norway) and ``ON`` (Ontario) as booleans and
+    ``02134`` (a ZIP code) or ``007`` (an account id) as octal numbers; amounts
+    stay text too, so ``parse_amount`` reads them exactly.
+    """
+
+
+_YamlLoader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag.rsplit(":", 1)[-1] not in ("int", "float", "bool")]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_YamlLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
+
+
+def _yaml_load(text: str) -> Any:
+    return yaml.load(text, Loader=_YamlLoader)  # noqa: S506 - a SafeLoader subclass
+
+
 def _norm_header(h: str) -> str:
     return re.sub(r"[\s_]+", " ", str(h).strip().lower())
 
@@ -130,7 +152,7 @@ class ColumnMapping:
     def from_yaml(cls, path: str | Path) -> "ColumnMapping":
         p = Path(path)
         try:
-            data = yaml.safe_load(p.read_text(encoding="utf-8-sig"))
+            data = _yaml_load(p.read_text(encoding="utf-8-sig"))
         except FileNotFoundError:
             raise MappingError(f"{p}: mapping file not found; check the path given to --mapping.") from None
         except yaml.YAMLError as exc:
@@ -237,6 +259,11 @@ def read_text(path: Path, encoding: str | None) -> str:
             f"{path}: the file is UTF-16 (Excel's 'Unicode Text'); save it as 'CSV UTF-8', "
             "or pass --encoding utf-16 (or set 'encoding: utf-16' in the mapping file)."
         )
+    if not encoding and b"\x00" in data[:4096]:
+        raise EncodingError(
+            f"{path}: the file contains NUL bytes, so it is probably UTF-16 without a byte-order mark; "
+            "save it as 'CSV UTF-8', or pass --encoding utf-16-le (or set 'encoding: utf-16-le' in the mapping file)."
+        )
     enc = encoding or "utf-8"
     if enc.lower().replace("_", "-") in ("utf-8", "utf8"):
         enc = "utf-8-sig"
@@ -289,6 +316,15 @@ def _rows_from_table(
                 where[target] = header
             elif header:
                 extra[header] = "" if cell is None else str(cell)
+        surplus = [c for c in cells[len(cols):] if not (c is None or (isinstance(c, str) and not c.strip()))]
+        if surplus:
+            # the values after the surplus one are shifted into the wrong columns: never guess
+            values["__invalid__"] = (
+                f"the row has {len(cells)} values but the header has {len(cols)} columns; a value probably "
+                "contains an unquoted delimiter (e.g. 1,234.50 or 'Main St, Apt 4'): quote it in the export"
+            )
+            values["__code__"] = "extra_values"
+            values["__column__"] = None
         out.append(RawRow(label, rownum, values, extra, where))
     return out, present
 
@@ -296,20 +332,22 @@ def _rows_from_table(
 def _csv_rows(path: Path, mapping: ColumnMapping, encoding: str | None) -> tuple[list[RawRow], set[str]]:
     text = read_text(path, encoding)
     try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t|")
+        sniffed = csv.Sniffer().sniff(text[:4096], delimiters=",;\t|")
+        delimiter, skip_space = sniffed.delimiter, bool(sniffed.skipinitialspace)
     except csv.Error:
-        dialect = csv.excel
-    reader = csv.reader(io.StringIO(text, newline=""), dialect)
+        delimiter, skip_space = ",", False
+    # only the delimiter is sniffed: quoting is always Excel's ("" inside quotes is one "), because
+    # the sniffer turns doubled quotes off when the sample happens to contain none
+    reader = csv.reader(io.StringIO(text, newline=""), csv.excel, delimiter=delimiter, skipinitialspace=skip_space)
     try:
         headers = next(reader)
     except StopIteration:
         raise LoadError(f"{path}: the file is empty; export it again with a header row.") from None
 
     def rows() -> Iterator[tuple[int, list[Any]]]:
-        start = reader.line_num + 1
-        for cells in reader:
-            yield start, cells
-            start = reader.line_num + 1
+        # the row number is the record's number, as a spreadsheet shows it (header = 1): a quoted
+        # value with a line break inside is still one row
+        yield from enumerate(reader, start=2)
 
     try:
         return _rows_from_table(path, str(path), headers, rows(), mapping)
@@ -345,7 +383,7 @@ def _tree_rows(path: Path, mapping: ColumnMapping, encoding: str | None) -> tupl
         if path.suffix.lower() == ".json":
             data = json.loads(text, parse_float=Decimal)
         else:
-            data = yaml.safe_load(text)
+            data = _yaml_load(text)
     except json.JSONDecodeError as exc:
         raise LoadError(f"{path}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg}).") from None
     except yaml.YAMLError as exc:
@@ -371,9 +409,9 @@ def _tree_rows(path: Path, mapping: ColumnMapping, encoding: str | None) -> tupl
                 lines = [lines]
             for i, line in enumerate(lines[:3], start=1):
                 item[f"address{i}"] = line
-            for k in ("city", "region", "postal_code", "country"):
-                if k in address:
-                    item[k] = address[k]
+            for k, val in address.items():
+                if k != "lines":
+                    item[k] = val
         elif address is not None:
             item["address1"] = address
         flags = item.pop("flags", None)
@@ -422,7 +460,7 @@ def _map_record(item: dict[str, Any], mapping: ColumnMapping, base: str) -> tupl
 
 
 class _RowError(Exception):
-    def __init__(self, column: str, reason: str, code: str) -> None:
+    def __init__(self, column: str | None, reason: str, code: str) -> None:
         super().__init__(reason)
         self.column, self.reason, self.code = column, reason, code
 
@@ -474,9 +512,17 @@ def _parse_money(v: Any, column: str, required: bool) -> Decimal | None:
             raise _RowError(column, "the amount is empty", "missing_value")
         return None
     try:
-        return parse_amount(v)
+        value = parse_amount(v)
     except AmountError as exc:
         raise _RowError(column, str(exc), "bad_amount") from None
+    if abs(value) >= _MAX_AMOUNT:
+        raise _RowError(
+            column, f"{_text(v)} is too large for an amount; check that the column holds the amount and not a reference number", "bad_amount"
+        )
+    return value
+
+
+_MAX_AMOUNT = Decimal("1e15")
 
 
 _COUNTRY_BY_NAME: dict[str, str] | None = None
@@ -591,18 +637,19 @@ class _Builder:
             self.reject(g, primary, missing, f"the US address has no {'city' if missing == 'city' else 'ZIP code'}; the letter could not be delivered", "missing_address")
             return None
         # duplicate invoice numbers within the account
-        seen: dict[str, Invoice] = {}
-        for row, inv in zip([r for r in invoice_rows], invoices):
-            if inv.number in seen and seen[inv.number] != inv:
+        seen: dict[str, tuple[RawRow, Invoice]] = {}
+        for row, inv in zip(invoice_rows, invoices):
+            if inv.number in seen and seen[inv.number][1] != inv:
                 self.reject(g, row, "invoice_number", f"invoice {inv.number} appears twice with different data", "duplicate_invoice")
                 return None
-            seen[inv.number] = inv
-        invoices = list(seen.values())
+            seen.setdefault(inv.number, (row, inv))
+        pairs = list(seen.values())
+        invoices = [inv for _, inv in pairs]
         currencies = sorted({i.currency for i in invoices})
         if len(currencies) > 1:
             self.reject(g, primary, "currency", f"the account has invoices in {', '.join(currencies)}; one letter states one currency, so split the account per currency in the export", "mixed_currency")
             return None
-        for row, inv in zip(invoice_rows, invoices):
+        for row, inv in pairs:
             if inv.balance < 0:
                 self.reject(
                     g, row, "balance",
@@ -638,7 +685,7 @@ class _Builder:
 
     def invoice(self, row: RawRow) -> Invoice:
         if "__invalid__" in row.values:
-            raise _RowError("invoices", row.values["__invalid__"], "invalid")
+            raise _RowError(row.values.get("__column__", "invoices"), row.values["__invalid__"], row.values.get("__code__", "invalid"))
         v = lambda name: self.value(row, name)  # noqa: E731
         number = _text(v("invoice_number"))
         if not number:
@@ -666,7 +713,7 @@ def _group(rows: list[RawRow], rejections: list[Rejection]) -> dict[str, _Group]
     groups: dict[str, _Group] = {}
     for row in rows:
         if "__invalid__" in row.values and not row.values.get("account_id"):
-            rejections.append(Rejection(file=row.file, row=row.row, column=None, reason=row.values["__invalid__"], code="invalid"))
+            rejections.append(Rejection(file=row.file, row=row.row, column=None, reason=row.values["__invalid__"], code=row.values.get("__code__", "invalid")))
             continue
         aid = _text(row.values.get("account_id"))
         if not aid:
@@ -762,6 +809,8 @@ def _flat(b: _Builder, rows: list[RawRow], rejections: list[Rejection]) -> LoadR
         sig = _account_signature(b, primary)
         conflict = False
         for row in g.rows[1:]:
+            if "__invalid__" in row.values:
+                continue  # reported by b.account() with its own reason
             other = _account_signature(b, row)
             for f in _ACCOUNT_COMPARE:
                 if other[f] != sig[f] and other[f] != "":
@@ -806,7 +855,7 @@ def _two_tables(b: _Builder, acc_rows: list[RawRow], inv_rows: list[RawRow], rej
     for g in groups.values():
         primary = g.rows[0]
         if "__invalid__" in primary.values:
-            b.reject(g, primary, None, primary.values["__invalid__"], "invalid")
+            b.reject(g, primary, None, primary.values["__invalid__"], primary.values.get("__code__", "invalid"))
             rejections.extend(g.rejections)
             continue
         sig = _account_signature(b, primary)

@@ -41,6 +41,8 @@ def parse_amount(text: object) -> Decimal:
     if isinstance(text, bool):
         raise AmountError(f"{text!r} is not an amount")
     if isinstance(text, Decimal):
+        if not text.is_finite():
+            raise AmountError(f"{text!r} is not an amount")
         return text
     if isinstance(text, int):
         return Decimal(text)

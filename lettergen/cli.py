@@ -18,7 +18,7 @@ from . import __version__
 from .errors import LettergenError
 from .ledger import DEFAULT_LEDGER, Ledger
 from .load import FIELDS, load_accounts
-from .plan import plan_all
+from .plan import job_for_stage, plan_all
 from .policy import Policy
 from .report import plan_csv, plan_json, plan_table
 
@@ -61,7 +61,9 @@ def cli() -> None:
 
     \b
     Typical week:
-      lettergen plan   accounts.csv --policy policy.yaml     who gets which letter today
+      lettergen plan    accounts.csv --policy policy.yaml    who gets which letter today
+      lettergen batch   accounts.csv --policy policy.yaml    produce the letters (PDF, DOCX, manifest)
+      lettergen preview accounts.csv --account ID --stage S  look at one letter
     Every command explains itself: lettergen COMMAND --help.
     """
 
@@ -89,6 +91,140 @@ def plan(accounts: Path, policy_path: Path | None, as_of: str | None, ledger_pat
     result = plan_all(loaded.accounts, pol, histories, day, loaded.rejections)
     text = {"table": plan_table, "csv": plan_csv, "json": plan_json}[fmt](result)
     click.echo(text, nl=False)
+
+
+def _formats(value: str) -> tuple[str, ...]:
+    parts = tuple(p.strip().lower() for p in value.split(",") if p.strip())
+    bad = [p for p in parts if p not in ("pdf", "docx")]
+    if bad or not parts:
+        raise click.BadParameter(f"'{value}': use pdf, docx or pdf,docx.", param_hint="--format")
+    return parts
+
+
+def _warn_harfbuzz() -> None:
+    from .typeset.pdf import harfbuzz_subsetter_available
+
+    if not harfbuzz_subsetter_available():
+        click.echo(
+            "lettergen: warning: WeasyPrint found no HarfBuzz subsetter, so fonts are subset with fontTools "
+            "(about 4x slower). Install it: apt-get install libharfbuzz-subset0",
+            err=True,
+        )
+
+
+class _Bar:
+    """A rich progress bar with ETA on a terminal; nothing on a pipe."""
+
+    def __init__(self) -> None:
+        self.progress = None
+        self.task = None
+        if sys.stderr.isatty():
+            from rich.console import Console
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+            self.progress = Progress(TextColumn("typesetting"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                                     console=Console(stderr=True), transient=True)
+
+    def __enter__(self) -> "_Bar":
+        if self.progress:
+            self.progress.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.progress:
+            self.progress.stop()
+
+    def __call__(self, done: int, total: int) -> None:
+        if self.progress is None:
+            return
+        if self.task is None:
+            self.task = self.progress.add_task("letters", total=total)
+        self.progress.update(self.task, completed=done)
+
+
+def template_options(f):  # type: ignore[no-untyped-def]
+    f = click.option("--tones", type=click.Path(file_okay=False, path_type=Path), help="Tone profile folder. [default: ./tone_profiles, else the shipped ones]")(f)
+    f = click.option("--templates", type=click.Path(file_okay=False, path_type=Path), help="Letter template folder. [default: ./letter_templates, else the shipped ones]")(f)
+    return f
+
+
+@cli.command()
+@click.argument("accounts", type=click.Path(path_type=Path))
+@click.option("--policy", "policy_path", type=click.Path(dir_okay=False, path_type=Path), help="Collection policy YAML. [default: ./policy.yaml]")
+@click.option("--as-of", "as_of", metavar="YYYY-MM-DD", help="Letter date and planning date. [default: today]")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("batches"), show_default=True,
+              help="Folder for batch folders; each run writes a new one named after the date.")
+@click.option("--ledger", "ledger_path", type=click.Path(dir_okay=False, path_type=Path), help="Letter ledger. [default: OUT/lettergen.db]")
+@click.option("--jobs", type=click.IntRange(1, 64), help="Worker processes for typesetting. [default: all cores]")
+@click.option("--format", "fmt", default="pdf,docx", show_default=True, help="Letter formats: pdf, docx or pdf,docx.")
+@template_options
+@input_options
+def batch(accounts: Path, policy_path: Path | None, as_of: str | None, out: Path, ledger_path: Path | None, jobs: int | None,
+          fmt: str, templates: Path | None, tones: Path | None, invoices: Path | None, mapping: Path | None,
+          date_format: str | None, encoding: str | None) -> None:
+    """Produce this week's letters: one folder with every letter as PDF and DOCX, batch.pdf, batch.docx,
+    manifest.csv/.json, skipped.csv, rejected.csv and summary.txt.
+
+    Every account ends in exactly one of the manifest, skipped.csv or rejected.csv. The ledger records
+    the letters only once every file is complete, so running the same batch again sends nothing twice.
+    """
+    from .batch import BatchOptions, run_batch
+
+    formats = _formats(fmt)
+    day = _as_of(as_of)
+    pol = _policy(policy_path)
+    _warn_harfbuzz()
+    loaded = load_accounts(accounts, mapping, invoices=invoices, date_format=date_format, encoding=encoding, default_currency=pol.currency)
+    opts = BatchOptions(out=out, ledger=ledger_path, jobs=jobs, formats=formats, templates=templates, tones=tones)
+    with _Bar() as bar:
+        result = run_batch(loaded, pol, day, opts, progress=bar)
+    click.echo((result.folder / "summary.txt").read_text(encoding="utf-8"), nl=False)
+    click.echo(f"\nBatch written to {result.folder}/")
+    for name in ("batch.pdf", "batch.docx", "manifest.csv", "skipped.csv", "rejected.csv", "summary.txt"):
+        if (result.folder / name).exists():
+            click.echo(f"  {result.folder / name}")
+
+
+@cli.command()
+@click.argument("accounts", type=click.Path(path_type=Path))
+@click.option("--account", "account_id", required=True, help="The account to preview.")
+@click.option("--stage", required=True, help="The stage whose letter to show (e.g. final_demand).")
+@click.option("--policy", "policy_path", type=click.Path(dir_okay=False, path_type=Path), help="Collection policy YAML. [default: ./policy.yaml]")
+@click.option("--as-of", "as_of", metavar="YYYY-MM-DD", help="Letter date. [default: today]")
+@click.option("--ledger", "ledger_path", type=click.Path(dir_okay=False, path_type=Path), default=DEFAULT_LEDGER, show_default=True,
+              help="Ledger to read earlier letters from (never written).")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("previews"), show_default=True)
+@template_options
+@input_options
+def preview(accounts: Path, account_id: str, stage: str, policy_path: Path | None, as_of: str | None, ledger_path: Path,
+            out: Path, templates: Path | None, tones: Path | None, invoices: Path | None, mapping: Path | None,
+            date_format: str | None, encoding: str | None) -> None:
+    """Write one account's letter for one stage as PDF and DOCX, without touching the ledger."""
+    from .compose import Composer
+    from .typeset.docx import build_docx
+    from .typeset.pdf import PdfRenderer, wrap_document
+
+    day = _as_of(as_of)
+    pol = _policy(policy_path)
+    loaded = load_accounts(accounts, mapping, invoices=invoices, date_format=date_format, encoding=encoding, default_currency=pol.currency)
+    account = next((a for a in loaded.accounts if a.id == account_id), None)
+    if account is None:
+        why = [r for r in loaded.rejections if r.account_id == account_id]
+        if why:
+            raise LettergenError(f"account {account_id} was rejected: row {why[0].row}, {why[0].column or 'account'}: {why[0].reason}.")
+        raise LettergenError(f"account {account_id} is not in {accounts}; check the id (lettergen plan lists them).")
+    job = job_for_stage(account, pol, Ledger(ledger_path).history(account_id), day, stage)
+    composer = Composer(pol, templates, tones)
+    letter = composer.compose(job)
+    out.mkdir(parents=True, exist_ok=True)
+    base = out / f"{account_id}-{stage}"
+    title = f"Preview {account_id} {stage}"
+    chunk = PdfRenderer(composer.templates.folder, day).render([letter.html], [letter.anchor], title)
+    base.with_suffix(".pdf").write_bytes(chunk.pdf)
+    build_docx(wrap_document([letter.html], title), base.with_suffix(".docx"), page_size="letter", created=day, title=title)
+    click.echo(f"{base}.pdf ({chunk.pages} page{'s' if chunk.pages != 1 else ''})\n{base}.docx")
+    if chunk.refused:
+        click.echo(f"lettergen: warning: refused to load {', '.join(sorted(set(chunk.refused)))}", err=True)
 
 
 @cli.group()

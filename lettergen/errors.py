@@ -12,7 +12,10 @@ traceback for these.
     ├── PolicyError                policy.yaml is invalid (names the key)
     ├── LedgerError                the ledger database cannot be used
     │   └── LedgerBusyError        another process holds the write lock
-    └── PlanError                  planning cannot go on (e.g. --as-of unparsable)
+    ├── PlanError                  planning cannot go on (e.g. --as-of unparsable)
+    ├── ComposeError               a template or tone profile is wrong (names file, line, field)
+    ├── TypesetError               a letter cannot be typeset (PDF or DOCX)
+    └── AssembleError              the batch folder cannot be written
 
 Problems with a single row are *not* exceptions: they become ``Rejection``
 records (file, row, column, reason) and the rest of the batch goes on.
@@ -62,6 +65,18 @@ class PlanError(LettergenError):
     """Planning cannot go on."""
 
 
+class ComposeError(LettergenError):
+    """A template or tone profile cannot be used; the message names the file, line and field."""
+
+
+class TypesetError(LettergenError):
+    """A composed letter cannot be typeset to PDF or DOCX."""
+
+
+class AssembleError(LettergenError):
+    """The batch's output folder or files cannot be written."""
+
+
 __all__ = [
     "LettergenError",
     "LoadError",
@@ -71,4 +86,7 @@ __all__ = [
     "LedgerError",
     "LedgerBusyError",
     "PlanError",
+    "ComposeError",
+    "TypesetError",
+    "AssembleError",
 ]

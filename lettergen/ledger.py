@@ -154,11 +154,13 @@ class Ledger:
             ]
 
     # ------------------------------------------------------------------ writing
-    def record(self, batch_id: str, as_of: date, letters: Iterable[SentLetter], source: str = "batch") -> int:
+    def record(self, batch_id: str, as_of: date, letters: Iterable[SentLetter], source: str = "batch", refuse_same_day: bool = False) -> int:
         """Record a batch's letters in one transaction; returns how many were recorded.
 
         A batch id can be recorded once; recording it again is an error, so a
-        retried run never doubles the history.
+        retried run never doubles the history. With ``refuse_same_day``, the
+        whole batch is refused when another batch recorded a letter for one of
+        its accounts on the same day (two batches run at once on one export).
         """
         items = list(letters)
         with self._connect(write=True) as con:
@@ -171,6 +173,20 @@ class Ledger:
             try:
                 if con.execute("SELECT 1 FROM batches WHERE batch_id = ?", (batch_id,)).fetchone():
                     raise LedgerError(f"{self.path}: batch '{batch_id}' is already recorded; nothing was recorded twice.")
+                if refuse_same_day and items:
+                    ids = sorted({s.account_id for s in items})
+                    clash: list[str] = []
+                    for i in range(0, len(ids), 500):
+                        part = ids[i:i + 500]
+                        clash += [r[0] for r in con.execute(
+                            f"SELECT DISTINCT account_id FROM letters WHERE sent_on = ? AND account_id IN ({','.join('?' * len(part))})",
+                            (as_of.isoformat(), *part),
+                        )]
+                    if clash:
+                        raise LedgerError(
+                            f"{self.path}: another batch recorded letters on {as_of.isoformat()} for {len(clash)} of these accounts "
+                            f"({', '.join(sorted(clash)[:5])}{' ...' if len(clash) > 5 else ''}) while this one ran; nothing was recorded."
+                        )
                 con.execute(
                     "INSERT INTO batches(batch_id, as_of, letters, source) VALUES (?, ?, ?, ?)",
                     (batch_id, as_of.isoformat(), len(items), source),

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 from enum import Enum
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -181,3 +181,35 @@ class Skip(_Frozen):
     @property
     def account_id(self) -> str:
         return self.account.id
+
+
+class Installment(_Frozen):
+    """One installment of a payment plan offered in a letter."""
+
+    number: int
+    due_date: date
+    amount: Decimal
+
+
+class Letter(_Frozen):
+    """A composed letter: the HTML both the PDF and the DOCX are made from, and what it was made from.
+
+    ``context`` is the plain data the template saw (strings, numbers, lists), kept
+    for review and for the evidence trail.
+    """
+
+    job: LetterJob
+    html: str
+    anchor: str
+    template: str
+    template_path: str
+    template_hash: str
+    tone: str
+    tone_hash: str
+    response_date: date
+    payment_plan: tuple[Installment, ...] = ()
+    context: dict[str, Any] = Field(default_factory=dict)
+
+    @property
+    def account(self) -> Account:
+        return self.job.account

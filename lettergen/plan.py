@@ -191,3 +191,23 @@ def plan_all(
     """Plan every account, keeping input order."""
     decisions = tuple(plan(a, policy, histories.get(a.id, ()), as_of) for a in accounts)
     return PlanResult(as_of=as_of, decisions=decisions, rejections=tuple(rejections))
+
+
+def job_for_stage(account: Account, policy: Policy, history: Sequence[SentLetter], as_of: date, stage_name: str) -> LetterJob:
+    """The letter of ``stage_name`` for ``account``, whatever the plan would decide (for previews).
+
+    Uses the overdue invoices, or every open invoice when none is overdue yet.
+    """
+    idx = policy.stage_index(stage_name)
+    if idx is None:
+        from .errors import PlanError
+
+        raise PlanError(f"unknown stage '{stage_name}'; the policy's stages are {', '.join(s.name for s in policy.stages)}.")
+    stage = policy.stages[idx]
+    overdue = tuple(sorted((i for i in account.open_invoices if i.due_date < as_of), key=lambda i: (i.due_date, i.number)))
+    invoices = overdue or tuple(sorted(account.open_invoices, key=lambda i: (i.due_date, i.number)))
+    return LetterJob(
+        account=account, stage=stage.name, stage_index=idx, template=stage.template, tone=account.tone or stage.tone,
+        days_past_due=max(0, (as_of - invoices[0].due_date).days), amount_due=quantize(sum((i.balance for i in invoices), Decimal(0)), account.currency),
+        currency=account.currency, invoices=invoices, as_of=as_of, previous=current_series(history, invoices),
+    )

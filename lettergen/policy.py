@@ -79,6 +79,16 @@ class Stage(_Strict):
     """How ``after_days`` and ``min_days_since_previous`` count: calendar or business days."""
     min_days_since_previous: int = Field(default=0, ge=0)
     tone: str = "neutral"
+    label: str | None = None
+    """How later letters refer to this one ("our reminder of 3 October"); default: the name in words."""
+    response_days: int = Field(default=14, ge=1)
+    """The letter asks for payment or an answer within this many calendar days (moved to a business day)."""
+    payment_plan: bool = False
+    """Offer the policy's payment plan in this letter (the final demand does)."""
+
+    @property
+    def label_text(self) -> str:
+        return self.label or self.name.replace("_", " ")
 
     @field_validator("name", "template", "tone")
     @classmethod
@@ -86,6 +96,24 @@ class Stage(_Strict):
         if not str(v).strip():
             raise ValueError("must not be empty")
         return str(v).strip()
+
+
+class PaymentPlanConfig(_Strict):
+    """The installment plan offered where a stage sets ``payment_plan: true``."""
+
+    max_installments: int = Field(default=6, ge=1, le=60)
+    min_installment: Decimal = Decimal(50)
+    """No installment smaller than this (in the account's currency), so small balances get fewer installments."""
+    first_due_days: int = Field(default=30, ge=1)
+    """The first installment is due this many days after the letter date (moved to a business day)."""
+
+    @field_validator("min_installment", mode="before")
+    @classmethod
+    def _money(cls, v: Any) -> Any:
+        try:
+            return parse_amount(v)
+        except AmountError as exc:
+            raise ValueError(str(exc)) from None
 
 
 class CalendarConfig(_Strict):
@@ -104,6 +132,7 @@ class Policy(_Strict):
     calendar: CalendarConfig = CalendarConfig()
     sender: Sender
     holds: Holds = Holds()
+    payment_plan: PaymentPlanConfig = PaymentPlanConfig()
     stages: tuple[Stage, ...]
     _source: str = PrivateAttr(default="policy")
 

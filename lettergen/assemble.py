@@ -1,0 +1,233 @@
+"""assemble: typeset letters -> the batch folder staff and the mailing vendor receive.
+
+One records function per output (``manifest_records``) feeds both the CSV and
+the JSON manifest, so the two cannot drift apart. PDFs are cut and merged with
+pikepdf (about 1 ms a letter), never re-rendered.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from .load import rejected_account_ids
+from .models import Letter, Rejection, Skip
+from .report import money
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+_SAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def letter_basename(seq: int, account_id: str, stage: str) -> str:
+    """``0001-ACC-1001-polite_reminder``: sortable, safe on every file system."""
+    return f"{seq:04d}-{_SAFE.sub('_', account_id).strip('_') or 'account'}-{stage}"
+
+
+def pdf_date(d: date) -> str:
+    return f"D:{d.strftime('%Y%m%d')}000000Z"
+
+
+# ----------------------------------------------------------------------------- PDF
+
+
+def cut_letters(chunk_pdf: bytes, ranges: Sequence[tuple[int, int]], paths: Sequence[Path], titles: Sequence[str], as_of: date) -> list[str]:
+    """Write each letter's pages [start, end) of a chunk PDF to its own file; return their SHA-256."""
+    import pikepdf
+
+    hashes = []
+    with pikepdf.open(io.BytesIO(chunk_pdf)) as src:
+        for (start, end), path, title in zip(ranges, paths, titles):
+            with pikepdf.new() as dst:
+                dst.pages.extend(src.pages[start:end])
+                _docinfo(dst, title, as_of)
+                buf = io.BytesIO()
+                dst.save(buf, deterministic_id=True)
+            data = buf.getvalue()
+            path.write_bytes(data)
+            hashes.append(hashlib.sha256(data).hexdigest())
+    return hashes
+
+
+def _docinfo(pdf: Any, title: str, as_of: date) -> None:
+    import pikepdf
+
+    pdf.docinfo["/Title"] = pikepdf.String(title)
+    pdf.docinfo["/Creator"] = pikepdf.String("lettergen")
+    pdf.docinfo["/Producer"] = pikepdf.String("lettergen (WeasyPrint, pikepdf)")
+    pdf.docinfo["/CreationDate"] = pikepdf.String(pdf_date(as_of))
+    pdf.docinfo["/ModDate"] = pikepdf.String(pdf_date(as_of))
+
+
+def merge_pdfs(chunks: Sequence[Path], out: Path, bookmarks: Sequence[tuple[str, int]], title: str, as_of: date) -> int:
+    """Concatenate chunk PDFs into ``out`` with one bookmark (title, 0-based page) per letter; returns pages."""
+    import pikepdf
+
+    opened = [pikepdf.open(p) for p in chunks]
+    try:
+        with pikepdf.new() as pdf:
+            for src in opened:
+                pdf.pages.extend(src.pages)
+            with pdf.open_outline() as outline:
+                outline.root.extend(pikepdf.OutlineItem(t, page) for t, page in bookmarks)
+            _docinfo(pdf, title, as_of)
+            pdf.save(out, deterministic_id=True)
+            return len(pdf.pages)
+    finally:
+        for src in opened:
+            src.close()
+
+
+# ----------------------------------------------------------------------------- records
+
+
+@dataclass(frozen=True)
+class Produced:
+    """A letter that was typeset, with where it landed."""
+
+    seq: int
+    letter: Letter
+    basename: str
+    pages: int
+    first_page: int
+    """1-based page of the letter's first page in batch.pdf."""
+    pdf_sha256: str
+    files: tuple[str, ...] = ()
+
+
+MANIFEST_COLUMNS = (
+    "sequence", "account_id", "name", "address_lines", "stage", "tone", "template", "pages", "first_page",
+    "amount_due", "currency", "response_date", "pdf_sha256", "pdf_file", "docx_file",
+)
+
+
+def manifest_records(produced: Iterable[Produced]) -> list[dict[str, Any]]:
+    out = []
+    for p in produced:
+        job = p.letter.job
+        out.append(
+            {
+                "sequence": p.seq,
+                "account_id": job.account.id,
+                "name": job.account.name,
+                "address_lines": list(p.letter.context["recipient_lines"]),
+                "stage": job.stage,
+                "tone": p.letter.tone,
+                "template": p.letter.template,
+                "pages": p.pages,
+                "first_page": p.first_page,
+                "amount_due": str(job.amount_due),
+                "currency": job.currency,
+                "response_date": p.letter.response_date.isoformat(),
+                "pdf_sha256": p.pdf_sha256,
+                "pdf_file": next((f for f in p.files if f.endswith(".pdf")), ""),
+                "docx_file": next((f for f in p.files if f.endswith(".docx")), ""),
+            }
+        )
+    return out
+
+
+def manifest_csv(records: list[dict[str, Any]]) -> str:
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, fieldnames=MANIFEST_COLUMNS, lineterminator="\n")
+    w.writeheader()
+    for r in records:
+        w.writerow({**r, "address_lines": " | ".join(r["address_lines"])})
+    return buf.getvalue()
+
+
+def manifest_json(records: list[dict[str, Any]], batch_id: str, as_of: date) -> str:
+    doc = {"batch_id": batch_id, "as_of": as_of.isoformat(), "letters": records}
+    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+
+
+def skipped_csv(skips: Iterable[Skip]) -> str:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(["account_id", "name", "reason_code", "reason", "days_past_due", "amount_due", "currency"])
+    for s in skips:
+        w.writerow([s.account.id, s.account.name, s.code.value, s.reason, s.days_past_due, str(s.amount_due), s.currency])
+    return buf.getvalue()
+
+
+def rejected_csv(rejections: Iterable[Rejection]) -> str:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(["file", "row", "column", "account_id", "code", "reason"])
+    for r in rejections:
+        w.writerow([r.file, "" if r.row is None else r.row, r.column or "", r.account_id or "", r.code, r.reason])
+    return buf.getvalue()
+
+
+@dataclass
+class Summary:
+    batch_id: str
+    as_of: date
+    policy: str
+    accounts_in: int
+    produced: Sequence[Produced]
+    skips: Sequence[Skip]
+    rejections: Sequence[Rejection]
+    pages: int
+    formats: Sequence[str]
+    refused_urls: Sequence[str] = ()
+    warnings: Sequence[str] = field(default_factory=list)
+    recorded: bool = True
+
+    def text(self) -> str:
+        by_stage: dict[str, list[Produced]] = {}
+        for p in self.produced:
+            by_stage.setdefault(p.letter.job.stage, []).append(p)
+        totals: dict[str, Decimal] = {}
+        for p in self.produced:
+            totals[p.letter.job.currency] = totals.get(p.letter.job.currency, Decimal(0)) + p.letter.job.amount_due
+        skip_counts: dict[str, int] = {}
+        for s in self.skips:
+            skip_counts[s.code.value] = skip_counts.get(s.code.value, 0) + 1
+        rejected = rejected_account_ids(self.rejections)
+        lines = [
+            f"lettergen batch {self.batch_id}",
+            f"as of {self.as_of.isoformat()} · policy {self.policy}",
+            "",
+            f"Accounts in the input: {self.accounts_in}",
+            f"  letters produced:  {len(self.produced)}",
+            f"  skipped:           {len(self.skips)}",
+            f"  rejected:          {len(rejected)}  ({len(self.rejections)} row problem{'s' if len(self.rejections) != 1 else ''}, see rejected.csv)",
+            f"  held:              0",
+            "",
+            "Letters by stage:",
+        ]
+        for stage, items in by_stage.items():
+            sums: dict[str, Decimal] = {}
+            for p in items:
+                sums[p.letter.job.currency] = sums.get(p.letter.job.currency, Decimal(0)) + p.letter.job.amount_due
+            lines.append(f"  {stage:<18} {len(items):>5}   " + ", ".join(money(v, c) for c, v in sorted(sums.items())))
+        if not by_stage:
+            lines.append("  none")
+        lines.append(f"  {'total':<18} {len(self.produced):>5}   " + ", ".join(money(v, c) for c, v in sorted(totals.items())))
+        lines += ["", "Skipped by reason (see skipped.csv):"]
+        lines += [f"  {code:<18} {n:>5}" for code, n in sorted(skip_counts.items())] or ["  none"]
+        lines += ["", f"Pages in batch.pdf: {self.pages}", f"Formats: {', '.join(self.formats)}"]
+        lines.append("Ledger: recorded" if self.recorded else "Ledger: NOT recorded (draft or preview)")
+        if self.refused_urls:
+            lines += ["", f"Refused to load {len(self.refused_urls)} resource(s) named by templates or data:"]
+            lines += [f"  {u}" for u in sorted(set(self.refused_urls))[:10]]
+        if self.warnings:
+            lines += ["", "Warnings:"] + [f"  {w}" for w in self.warnings]
+        return "\n".join(lines) + "\n"

@@ -1,0 +1,333 @@
+"""compose: a planned letter (LetterJob) + template + tone profile -> Letter (HTML and its data).
+
+Templates are Jinja2 in a ``SandboxedEnvironment`` with autoescape on and
+``StrictUndefined``: account data is only ever data (a name such as
+``{{ 7*7 }} <b>Bob</b>`` prints exactly those characters), and a misspelled
+field is an error naming the template, line and field, never a blank.
+
+Amounts and dates are formatted here, with Babel, for the account's locale,
+so the template only places strings. The same context feeds the tone phrases,
+which are rendered in the same sandbox before the template.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from babel import Locale
+from babel.dates import format_date, format_skeleton
+from babel.numbers import format_currency
+from jinja2 import FileSystemLoader, StrictUndefined, TemplateNotFound, TemplateSyntaxError, UndefinedError
+from jinja2.sandbox import SandboxedEnvironment, SecurityError
+from markupsafe import Markup
+
+from .errors import ComposeError
+from .htmlsubset import ALLOWED_TAGS
+from .models import Account, Letter, LetterJob
+from .payplan import payment_plan
+from .policy import Policy
+from .tones import PHRASES, ToneProfile, ToneSet
+
+TEMPLATE_SUFFIX = ".html.j2"
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def default_templates_dir() -> Path:
+    """``./letter_templates`` when it exists, else the series shipped with lettergen."""
+    here = Path("letter_templates")
+    return here if here.is_dir() else REPO_ROOT / "letter_templates"
+
+
+def default_tones_dir() -> Path:
+    here = Path("tone_profiles")
+    return here if here.is_dir() else REPO_ROOT / "tone_profiles"
+
+
+# ----------------------------------------------------------------------------- templates
+
+_TAG = re.compile(r"<\s*/?\s*([A-Za-z][A-Za-z0-9-]*)")
+_JINJA_BLOCK = re.compile(r"\{#.*?#\}|\{%.*?%\}|\{\{.*?\}\}", re.S)
+
+
+def _blank_jinja(source: str) -> str:
+    """Jinja markup replaced by spaces (newlines kept) so HTML tags keep their line and column."""
+    return _JINJA_BLOCK.sub(lambda m: re.sub(r"[^\n]", " ", m.group(0)), source)
+
+
+class TemplateSet:
+    """The letter templates of one folder, in one sandboxed environment."""
+
+    def __init__(self, folder: str | Path) -> None:
+        self.folder = Path(folder)
+        if not self.folder.is_dir():
+            raise ComposeError(f"{self.folder}: template folder not found; pass --templates DIR.")
+        self.env = SandboxedEnvironment(
+            loader=FileSystemLoader(str(self.folder)),
+            autoescape=True,
+            undefined=StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            keep_trailing_newline=False,
+        )
+        self._hashes: dict[str, str] = {}
+        self._compiled: dict[str, Any] = {}
+
+    def path(self, name: str) -> Path:
+        return self.folder / f"{name}{TEMPLATE_SUFFIX}"
+
+    def files(self, name: str) -> list[Path]:
+        """The files a letter of template ``name`` is made from: the template, the shared partials, the CSS."""
+        shared = sorted(p for p in self.folder.glob(f"_*{TEMPLATE_SUFFIX}"))
+        css = [self.folder / "style.css"] if (self.folder / "style.css").exists() else []
+        return [self.path(name), *shared, *css]
+
+    def sha256(self, name: str) -> str:
+        """Identity of a template: SHA-256 over its own source, the shared layout and the stylesheet."""
+        if name not in self._hashes:
+            h = hashlib.sha256()
+            for f in self.files(name):
+                h.update(f.name.encode() + b"\0" + f.read_bytes() + b"\0")
+            self._hashes[name] = h.hexdigest()
+        return self._hashes[name]
+
+    def check_source(self, name: str) -> None:
+        """Static checks of a template's source: only the supported HTML subset."""
+        for f in self.files(name):
+            if not f.name.endswith(TEMPLATE_SUFFIX):
+                continue
+            text = _blank_jinja(f.read_text(encoding="utf-8"))
+            for m in _TAG.finditer(text):
+                tag = m.group(1).lower()
+                if tag not in ALLOWED_TAGS:
+                    line = text.count("\n", 0, m.start()) + 1
+                    col = m.start() - (text.rfind("\n", 0, m.start()) + 1) + 1
+                    raise ComposeError(
+                        f"{f}:{line}:{col}: <{tag}> is not supported in letters (the DOCX could not show it); "
+                        f"use only {', '.join(sorted(ALLOWED_TAGS - {'html', 'head', 'body', 'meta', 'title'}))}."
+                    )
+
+    def get(self, name: str) -> Any:
+        if name in self._compiled:
+            return self._compiled[name]
+        if not self.path(name).exists():
+            have = sorted(p.name[: -len(TEMPLATE_SUFFIX)] for p in self.folder.glob(f"*{TEMPLATE_SUFFIX}") if not p.name.startswith("_"))
+            raise ComposeError(
+                f"{self.path(name)}: template '{name}' not found (named by the policy); templates here: {', '.join(have) or 'none'}."
+            )
+        self.check_source(name)
+        try:
+            tpl = self.env.get_template(f"{name}{TEMPLATE_SUFFIX}")
+        except TemplateSyntaxError as exc:
+            raise ComposeError(f"{exc.filename or self.path(name)}:{exc.lineno}: template syntax error: {exc.message}.") from None
+        except TemplateNotFound as exc:
+            raise ComposeError(f"{self.path(name)}: includes '{exc.name}', which is not in {self.folder}.") from None
+        self._compiled[name] = tpl
+        return tpl
+
+
+def _template_line(tb: TracebackType | None) -> tuple[str | None, int | None]:
+    """The template file and line an exception was raised at (Jinja rewrites tracebacks to point there)."""
+    where: tuple[str | None, int | None] = (None, None)
+    while tb is not None:
+        fn = tb.tb_frame.f_code.co_filename
+        if fn.endswith(TEMPLATE_SUFFIX) or fn == "<template>":
+            where = (fn, tb.tb_lineno)
+        tb = tb.tb_next
+    return where
+
+
+def _undefined_name(exc: UndefinedError) -> str:
+    m = re.search(r"'([^']+)' is undefined|has no attribute '([^']+)'", exc.message or "")
+    return (m.group(1) or m.group(2)) if m else (exc.message or "a value")
+
+
+def _render_error(exc: Exception, fallback: str) -> ComposeError:
+    fn, line = _template_line(exc.__traceback__)
+    where = f"{fn if fn and fn != '<template>' else fallback}" + (f":{line}" if line and fn != "<template>" else "")
+    if isinstance(exc, UndefinedError):
+        return ComposeError(
+            f"{where}: '{_undefined_name(exc)}' is undefined ({exc.message}); check the spelling against the fields "
+            "in docs/templates.md."
+        )
+    if isinstance(exc, SecurityError):
+        return ComposeError(f"{where}: the template tried something the sandbox forbids ({exc}); templates may only print data.")
+    return ComposeError(f"{where}: template error: {exc}")
+
+
+# ----------------------------------------------------------------------------- formatting
+
+
+@dataclass(frozen=True)
+class Formats:
+    """Babel formatting for one locale."""
+
+    locale: str
+    currency: str
+
+    def money(self, amount: Any) -> str:
+        return format_currency(amount, self.currency, locale=self.locale, currency_digits=True)
+
+    def date(self, d: date | None) -> str:
+        return format_date(d, "long", locale=self.locale) if d else "—"
+
+    def short_date(self, d: date | None) -> str:
+        return format_date(d, "medium", locale=self.locale) if d else "—"
+
+    def day_month(self, d: date, ref: date) -> str:
+        """'3 October' style (the locale's order), with the year when it differs from the letter's."""
+        return format_skeleton("MMMMd" if d.year == ref.year else "yMMMMd", d, locale=self.locale)
+
+
+_COUNTRY_NAMES = Locale("en").territories
+
+
+def recipient_lines(account: Account, home_country: str = "US") -> list[str]:
+    """The address block as it goes on the envelope: name, attention, street lines, city line, country."""
+    a = account.address
+    lines = [account.name]
+    if account.attention and account.attention != account.name:
+        lines.append(f"Attn: {account.attention}")
+    lines.extend(a.lines)
+    if a.country in ("US", "CA", "AU"):
+        city = ", ".join(x for x in (a.city, " ".join(x for x in (a.region, a.postal_code) if x)) if x)
+        if city:
+            lines.append(city)
+    elif a.country in ("GB", "IE"):
+        lines.extend(x for x in (a.city.upper(), a.region, a.postal_code) if x)
+    else:
+        city = " ".join(x for x in (a.postal_code, a.city) if x)
+        if city:
+            lines.append(city)
+        if a.region:
+            lines.append(a.region)
+    if a.country != home_country:
+        lines.append(_COUNTRY_NAMES.get(a.country, a.country).upper())
+    return lines
+
+
+def anchor_for(account_id: str) -> str:
+    return "L" + hashlib.sha1(account_id.encode("utf-8")).hexdigest()[:16]
+
+
+# ----------------------------------------------------------------------------- compose
+
+
+class Composer:
+    """Composes letters for one policy with one template folder and one tone folder.
+
+    Build it once per batch (templates are compiled once); ``compose()`` is then
+    cheap and pure.
+    """
+
+    def __init__(self, policy: Policy, templates: TemplateSet | str | Path | None = None, tones: ToneSet | str | Path | None = None) -> None:
+        self.policy = policy
+        self.templates = templates if isinstance(templates, TemplateSet) else TemplateSet(templates or default_templates_dir())
+        self.tones = tones if isinstance(tones, ToneSet) else ToneSet(tones or default_tones_dir())
+        self.calendar = policy.business_calendar()
+        self._phrases: dict[tuple[str, str, str], Any] = {}
+        self.home_country = policy.calendar.country
+        self._footer = " · ".join([policy.sender.company, *policy.sender.address, *([policy.sender.phone] if policy.sender.phone else [])])
+
+    def check(self, tones_used: Iterable[str] = ()) -> None:
+        """Fail early, before any letter: every stage's template compiles, every tone has every phrase."""
+        for st in self.policy.stages:
+            self.templates.get(st.template)
+        self.tones.check_complete([s.name for s in self.policy.stages], {*(s.tone for s in self.policy.stages), *tones_used})
+
+    def _phrase(self, tone: ToneProfile, stage: str, key: str) -> Any:
+        k = (tone.name, stage, key)
+        if k not in self._phrases:
+            text = tone.phrase(stage, key)
+            try:
+                self._phrases[k] = self.templates.env.from_string(text)
+            except TemplateSyntaxError as exc:
+                raise ComposeError(f"{tone.where(stage, key)}: stages.{stage}.{key}: template syntax error: {exc.message}.") from None
+        return self._phrases[k]
+
+    def context(self, job: LetterJob) -> tuple[dict[str, Any], date, tuple]:
+        pol, acc = self.policy, job.account
+        stage = pol.stages[job.stage_index]
+        fmt = Formats(acc.locale, job.currency)
+        response = self.calendar.next_business_day(job.as_of + timedelta(days=stage.response_days))
+        plan = ()
+        if stage.payment_plan:
+            cfg = pol.payment_plan
+            plan = payment_plan(
+                job.amount_due, job.currency, job.as_of + timedelta(days=cfg.first_due_days), self.calendar,
+                cfg.max_installments, cfg.min_installment,
+            )
+        label = {s.name: s.label_text for s in pol.stages}
+        ctx: dict[str, Any] = {
+            "account": {
+                "id": acc.id, "name": acc.name, "attention": acc.attention or "", "email": acc.email or "",
+                "phone": acc.phone or "", "extra": dict(acc.extra),
+            },
+            "salutation": acc.attention or acc.name,
+            "recipient_lines": recipient_lines(acc, self.home_country),
+            "sender": pol.sender.model_dump(),
+            "footer": self._footer,
+            "letter": {
+                "anchor": anchor_for(acc.id), "stage": job.stage, "stage_label": label[job.stage], "tone": job.tone,
+                "date": fmt.date(job.as_of), "response_date": fmt.date(response), "locale": acc.locale,
+            },
+            "response_date": fmt.date(response),
+            "amount_due": fmt.money(job.amount_due),
+            "currency": job.currency,
+            "due_date": fmt.date(job.invoices[0].due_date),
+            "days_past_due": job.days_past_due,
+            "invoices": [
+                {
+                    "number": i.number, "issue_date": fmt.short_date(i.issue_date), "due_date": fmt.short_date(i.due_date),
+                    "amount": fmt.money(i.original_amount), "balance": fmt.money(i.balance),
+                }
+                for i in job.invoices
+            ],
+            "previous_letters": [
+                {"stage": p.stage, "label": label.get(p.stage, p.stage.replace("_", " ")), "date": fmt.day_month(p.sent_on, job.as_of)}
+                for p in job.previous
+            ],
+            "payment_plan": (
+                {
+                    "count": len(plan), "total": fmt.money(sum(i.amount for i in plan)),
+                    "installments": [{"number": i.number, "due_date": fmt.date(i.due_date), "amount": fmt.money(i.amount)} for i in plan],
+                }
+                if plan else None
+            ),
+        }
+        return ctx, response, plan
+
+    def compose(self, job: LetterJob) -> Letter:
+        stage = self.policy.stages[job.stage_index]
+        tone = self.tones.get(job.tone)
+        tpl = self.templates.get(stage.template)
+        ctx, response, plan = self.context(job)
+        phrases: dict[str, Markup] = {}
+        for key in PHRASES:
+            try:
+                phrases[key] = Markup(self._phrase(tone, job.stage, key).render(ctx))
+            except (UndefinedError, SecurityError) as exc:
+                err = _render_error(exc, tone.where(job.stage, key))
+                raise ComposeError(f"{tone.where(job.stage, key)}: phrase stages.{job.stage}.{key} of tone '{tone.name}': "
+                                   + err.message.split(": ", 1)[1]) from None
+        try:
+            html = tpl.render({**ctx, "tone": phrases})
+        except (UndefinedError, SecurityError, TypeError, ValueError) as exc:
+            raise _render_error(exc, str(self.templates.path(stage.template))) from None
+        return Letter(
+            job=job, html=html.strip() + "\n", anchor=ctx["letter"]["anchor"], template=stage.template,
+            template_path=str(self.templates.path(stage.template)), template_hash=self.templates.sha256(stage.template),
+            tone=tone.name, tone_hash=tone.sha256, response_date=response, payment_plan=plan,
+            context={**ctx, "tone": {k: str(v) for k, v in phrases.items()}},
+        )
+
+
+def compose(job: LetterJob, policy: Policy, templates: str | Path | None = None, tones: str | Path | None = None) -> Letter:
+    """Compose one letter (convenience; a batch builds one ``Composer`` and reuses it)."""
+    return Composer(policy, templates, tones).compose(job)

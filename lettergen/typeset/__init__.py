@@ -1,0 +1,1 @@
+"""typeset: a composed letter's HTML -> PDF (WeasyPrint) and DOCX (python-docx)."""

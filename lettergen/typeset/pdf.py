@@ -1,0 +1,153 @@
+"""PDF typesetting with WeasyPrint: fonts from the package, a fetcher that reads only allowed folders.
+
+WeasyPrint's cost is per ``write_pdf`` call (font subsetting, serialisation),
+so letters are rendered in chunks: one HTML document holds ~50 letters, each a
+``<section class="letter">`` that starts a new page, and each letter's pages are
+found again from ``page.anchors``. One ``FontConfiguration`` and one parsed
+stylesheet serve every chunk of a worker. ``SOURCE_DATE_EPOCH`` (from the
+as-of date) keeps font subsets, and so the PDFs, byte-identical between runs.
+"""
+
+from __future__ import annotations
+
+import logging
+import mimetypes
+import os
+import warnings
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from html import escape
+from pathlib import Path
+from urllib.parse import urlsplit
+from urllib.request import url2pathname
+
+FONTS_DIR = Path(__file__).resolve().parent.parent / "fonts"
+
+# (family, file, weight, style); Noto Sans CJK is a fallback for Chinese, Japanese and Korean names.
+FONT_FILES = (
+    ("Noto Sans", "NotoSans-Regular.ttf", "normal", "normal"),
+    ("Noto Sans", "NotoSans-Bold.ttf", "bold", "normal"),
+    ("Noto Sans", "NotoSans-Italic.ttf", "normal", "italic"),
+    ("Noto Sans", "NotoSans-BoldItalic.ttf", "bold", "italic"),
+    ("Noto Sans CJK JP", "NotoSansCJK-Subset.otf", "normal", "normal"),
+)
+
+
+def font_face_css() -> str:
+    rules = []
+    for family, name, weight, style in FONT_FILES:
+        url = (FONTS_DIR / name).as_uri()
+        rules.append(f'@font-face {{ font-family: "{family}"; src: url("{url}"); font-weight: {weight}; font-style: {style}; }}')
+    return "\n".join(rules) + "\n"
+
+
+def source_date_epoch(as_of: date) -> str:
+    return str(int(datetime(as_of.year, as_of.month, as_of.day, tzinfo=timezone.utc).timestamp()))
+
+
+def harfbuzz_subsetter_available() -> bool:
+    """True when WeasyPrint found libharfbuzz-subset (else it falls back to fontTools, ~4x slower)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from weasyprint.text.ffi import harfbuzz_subset
+    return harfbuzz_subset is not None
+
+
+def _safe_fetcher_class():  # built lazily: importing weasyprint costs ~0.5 s
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+    class SafeFetcher(URLFetcher):
+        """Serves ``file:`` URLs inside the allowed folders and ``data:`` URLs; refuses everything else.
+
+        No network access at all: ``http(s)``, ``ftp`` and files elsewhere on disk
+        (``file:///etc/passwd``, ``../../``, symlinks out of the folder) get
+        nothing, and the refused URLs are kept in ``refused`` for the report.
+        """
+
+        def __init__(self, roots: list[Path]) -> None:
+            super().__init__(allowed_protocols=("file", "data"), allow_redirects=False, timeout=1)
+            self.roots = [r.resolve() for r in roots]
+            self.refused: list[str] = []
+
+        def fetch(self, url: str, headers=None):  # type: ignore[no-untyped-def]
+            scheme = url.split(":", 1)[0].lower()
+            if scheme == "data":
+                return super().fetch(url, headers)
+            if scheme == "file":
+                path = Path(url2pathname(urlsplit(url).path)).resolve()
+                if path.is_file() and any(path.is_relative_to(r) for r in self.roots):
+                    mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+                    return URLFetcherResponse(url, body=path.read_bytes(), headers={"Content-Type": mime})
+            self.refused.append(url)
+            raise ValueError(f"refused by lettergen: only template and font files may be loaded, not {url}")
+
+    return SafeFetcher
+
+
+def wrap_document(sections: list[str], title: str, lang: str = "en") -> str:
+    """One HTML document holding the given letter sections."""
+    return (
+        f'<!DOCTYPE html>\n<html lang="{escape(lang)}"><head><meta charset="utf-8"><title>{escape(title)}</title></head>\n<body>\n'
+        + "".join(sections)
+        + "</body></html>\n"
+    )
+
+
+@dataclass(frozen=True)
+class RenderedChunk:
+    pdf: bytes
+    starts: tuple[int, ...]
+    """0-based first page of each letter in the chunk PDF, in the order given."""
+    pages: int
+    refused: tuple[str, ...]
+
+
+class PdfRenderer:
+    """One per worker process: fonts and stylesheet parsed once, reused for every chunk."""
+
+    def __init__(self, templates_dir: Path, as_of: date) -> None:
+        os.environ["SOURCE_DATE_EPOCH"] = source_date_epoch(as_of)
+        logging.getLogger("weasyprint").setLevel(logging.ERROR)
+        logging.getLogger("fontTools").setLevel(logging.ERROR)
+        from weasyprint import CSS
+        from weasyprint.text.fonts import FontConfiguration
+
+        self.templates_dir = Path(templates_dir).resolve()
+        self.as_of = as_of
+        self.font_config = FontConfiguration()
+        self.fetcher = _safe_fetcher_class()([self.templates_dir, FONTS_DIR])
+        base = self.templates_dir.as_uri() + "/"
+        self.stylesheets = [CSS(string=font_face_css(), font_config=self.font_config, url_fetcher=self.fetcher, base_url=base)]
+        css = self.templates_dir / "style.css"
+        if css.exists():
+            self.stylesheets.append(CSS(filename=str(css), font_config=self.font_config, url_fetcher=self.fetcher, base_url=base))
+
+    def document(self, sections: list[str], title: str):  # type: ignore[no-untyped-def]
+        """WeasyPrint's laid-out Document (no PDF written yet)."""
+        from weasyprint import HTML
+
+        html = HTML(string=wrap_document(sections, title), base_url=self.templates_dir.as_uri() + "/", url_fetcher=self.fetcher)
+        return html.render(font_config=self.font_config, stylesheets=self.stylesheets)
+
+    def render(self, sections: list[str], anchors: list[str], title: str) -> RenderedChunk:
+        before = len(self.fetcher.refused)
+        doc = self.document(sections, title)
+        wanted = set(anchors)
+        found: dict[str, int] = {}
+        for i, page in enumerate(doc.pages):
+            for a in page.anchors:
+                if a in wanted and a not in found:
+                    found[a] = i
+        missing = [a for a in anchors if a not in found]
+        if missing:
+            from ..errors import TypesetError
+
+            raise TypesetError(f"letters {', '.join(missing)} were not found in the typeset pages; does the template keep id=\"{{{{ letter.anchor }}}}\" on its <section>?")
+        stamp = f"{self.as_of.isoformat()}T00:00:00+00:00"
+        doc.metadata.title = title
+        doc.metadata.created = stamp
+        doc.metadata.modified = stamp
+        doc.metadata.generator = "lettergen"
+        pdf = doc.write_pdf(pdf_identifier=b"lettergen-" + title.encode("utf-8")[:40])
+        return RenderedChunk(pdf=pdf, starts=tuple(found[a] for a in anchors), pages=len(doc.pages),
+                             refused=tuple(self.fetcher.refused[before:]))

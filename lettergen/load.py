@@ -830,7 +830,7 @@ def _flat(b: _Builder, rows: list[RawRow], rejections: list[Rejection]) -> LoadR
             rejections.extend(g.rejections)
         else:
             accounts.append(acc)
-    return LoadResult(tuple(accounts), tuple(rejections))
+    return LoadResult(tuple(accounts), _in_input_order(rejections))
 
 
 def _two_tables(b: _Builder, acc_rows: list[RawRow], inv_rows: list[RawRow], rejections: list[Rejection], tree: bool = False) -> LoadResult:
@@ -876,7 +876,12 @@ def _two_tables(b: _Builder, acc_rows: list[RawRow], inv_rows: list[RawRow], rej
             rejections.extend(g.rejections)
         else:
             accounts.append(acc)
-    return LoadResult(tuple(accounts), tuple(rejections))
+    return LoadResult(tuple(accounts), _in_input_order(rejections))
+
+
+def _in_input_order(rejections: list[Rejection]) -> tuple[Rejection, ...]:
+    """Rejections sorted by file and row (stable), so reports read top to bottom like the export."""
+    return tuple(sorted(rejections, key=lambda r: (r.file, r.row if r.row is not None else 0)))
 
 
 def rejected_account_ids(rejections: Iterable[Rejection]) -> list[str]:

@@ -175,6 +175,21 @@ def rejected_csv(rejections: Iterable[Rejection]) -> str:
     return buf.getvalue()
 
 
+HELD_COLUMNS = ("account_id", "name", "stage", "tone", "template", "rule", "level", "message", "citation", "match")
+
+
+def held_csv(held: Iterable[tuple[Letter, Sequence[Any]]]) -> str:
+    """One row per finding of every held letter: what stopped it, and the rule it rests on."""
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(HELD_COLUMNS)
+    for letter, findings in held:
+        job = letter.job
+        for f in findings:
+            w.writerow([job.account.id, job.account.name, job.stage, letter.tone, letter.template, f.rule, f.level, f.message, f.citation, f.match])
+    return buf.getvalue()
+
+
 @dataclass
 class Summary:
     batch_id: str
@@ -189,6 +204,9 @@ class Summary:
     refused_urls: Sequence[str] = ()
     warnings: Sequence[str] = field(default_factory=list)
     recorded: bool = True
+    held: int = 0
+    lint_warnings: int = 0
+    held_rules: Sequence[str] = ()
 
     def text(self) -> str:
         by_stage: dict[str, list[Produced]] = {}
@@ -209,7 +227,7 @@ class Summary:
             f"  letters produced:  {len(self.produced)}",
             f"  skipped:           {len(self.skips)}",
             f"  rejected:          {len(rejected)}  ({len(self.rejections)} row problem{'s' if len(self.rejections) != 1 else ''}, see rejected.csv)",
-            f"  held:              0",
+            f"  held:              {self.held}  (lint errors, see held.csv{': ' + ', '.join(self.held_rules) if self.held_rules else ''})",
             "",
             "Letters by stage:",
         ]
@@ -223,6 +241,7 @@ class Summary:
         lines.append(f"  {'total':<18} {len(self.produced):>5}   " + ", ".join(money(v, c) for c, v in sorted(totals.items())))
         lines += ["", "Skipped by reason (see skipped.csv):"]
         lines += [f"  {code:<18} {n:>5}" for code, n in sorted(skip_counts.items())] or ["  none"]
+        lines += ["", f"Lint: {self.held} letter{'s' if self.held != 1 else ''} held for errors, {self.lint_warnings} warning{'s' if self.lint_warnings != 1 else ''} in mailed letters"]
         lines += ["", f"Pages in batch.pdf: {self.pages}", f"Formats: {', '.join(self.formats)}"]
         lines.append("Ledger: recorded" if self.recorded else "Ledger: NOT recorded (draft or preview)")
         if self.refused_urls:

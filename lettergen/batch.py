@@ -23,6 +23,7 @@ from .assemble import (
     Produced,
     Summary,
     cut_letters,
+    held_csv,
     letter_basename,
     manifest_csv,
     manifest_json,
@@ -36,13 +37,40 @@ from .compose import Composer
 from .errors import AssembleError, LedgerError, TypesetError
 from .ledger import Ledger
 from .load import LoadResult, rejected_account_ids
-from .models import Letter, SentLetter, Skip
+from .models import Finding, Letter, SentLetter, Skip
 from .plan import PlanResult, plan_all
 from .policy import Policy
 
 CHUNK_SIZE = 50
 FORMATS = ("pdf", "docx")
 Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class Held:
+    """A composed letter the linter stopped: not typeset, not mailed, not recorded."""
+
+    letter: Letter
+    findings: tuple[Finding, ...]
+
+
+def gate(letters: Sequence[Letter], policy: Policy, packs: Sequence[str] | None = None) -> tuple[list[Letter], list[Held], int]:
+    """Lint every composed letter; a letter with an error is held. Returns (to typeset, held, warnings)."""
+    from .lint import errors, lint_letter, load_packs
+
+    loaded = load_packs(names=list(packs) if packs else None)
+    ok: list[Letter] = []
+    held: list[Held] = []
+    warnings = 0
+    for lt in letters:
+        findings = lint_letter(lt, policy, loaded)
+        errs = errors(findings)
+        warnings += sum(1 for f in findings if f.level == "warning" and not f.suppressed)
+        if errs:
+            held.append(Held(lt, tuple(errs)))
+        else:
+            ok.append(lt)
+    return ok, held, warnings
 
 
 @dataclass(frozen=True)
@@ -58,6 +86,8 @@ class BatchOptions:
     chunk_size: int = CHUNK_SIZE
     record: bool = True
     batch_id: str | None = None
+    packs: tuple[str, ...] | None = None
+    """Rule packs for the lint gate; default: all shipped packs."""
 
     @property
     def ledger_path(self) -> Path:
@@ -72,6 +102,8 @@ class BatchResult:
     produced: list[Produced]
     pages: int
     recorded: bool
+    held: list[Held] = field(default_factory=list)
+    lint_warnings: int = 0
     refused_urls: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
@@ -185,6 +217,7 @@ def run_batch(
     composer = Composer(policy, options.templates, options.tones)
     composer.check(j.tone for j in result.jobs)
     letters = [composer.compose(job) for job in result.jobs]
+    letters, held, warnings_count = gate(letters, policy, options.packs)
 
     out = options.out
     try:
@@ -200,7 +233,8 @@ def run_batch(
     (tmp / "letters").mkdir(parents=True)
     (tmp / ".chunks").mkdir()
     try:
-        produced, pages, refused = _typeset_and_assemble(letters, result, policy, as_of, options, formats, tmp, batch_id, composer, progress, len(loaded.accounts))
+        produced, pages, refused = _typeset_and_assemble(letters, result, policy, as_of, options, formats, tmp, batch_id, composer, progress,
+                                                         len(loaded.accounts), held, warnings_count)
         shutil.rmtree(tmp / ".chunks")
         os.replace(tmp, final)
     except BaseException:
@@ -226,14 +260,13 @@ def run_batch(
         except LedgerError as exc:
             shutil.rmtree(final, ignore_errors=True)
             raise type(exc)(f"{exc.message} The batch folder {final} was removed, so nothing is mailed that the ledger does not know.") from None
-    warnings = []
     return BatchResult(batch_id=batch_id, folder=final, plan=result, produced=produced, pages=pages, recorded=recorded,
-                       refused_urls=refused, warnings=warnings)
+                       held=held, lint_warnings=warnings_count, refused_urls=refused)
 
 
 def _typeset_and_assemble(
     letters: list[Letter], result: PlanResult, policy: Policy, as_of: date, options: BatchOptions, formats: tuple[str, ...],
-    tmp: Path, batch_id: str, composer: Composer, progress: Progress | None, accounts_in: int,
+    tmp: Path, batch_id: str, composer: Composer, progress: Progress | None, accounts_in: int, held: list[Held], lint_warnings: int,
 ) -> tuple[list[Produced], int, list[str]]:
     from .typeset.pdf import wrap_document
 
@@ -283,9 +316,11 @@ def _typeset_and_assemble(
     (tmp / "manifest.json").write_text(manifest_json(records, batch_id, as_of), encoding="utf-8")
     (tmp / "skipped.csv").write_text(skipped_csv(result.skips), encoding="utf-8")
     (tmp / "rejected.csv").write_text(rejected_csv(result.rejections), encoding="utf-8")
+    (tmp / "held.csv").write_text(held_csv((h.letter, h.findings) for h in held), encoding="utf-8")
     summary = Summary(batch_id=batch_id, as_of=as_of, policy=policy.name, accounts_in=accounts_in + len(rejected_account_ids(result.rejections)),
                       produced=produced, skips=result.skips, rejections=result.rejections, pages=total_pages, formats=formats,
-                      refused_urls=refused, recorded=options.record)
+                      refused_urls=refused, recorded=options.record, held=len(held), lint_warnings=lint_warnings,
+                      held_rules=sorted({f.rule for h in held for f in h.findings}))
     (tmp / "summary.txt").write_text(summary.text(), encoding="utf-8")
     return produced, total_pages, refused
 

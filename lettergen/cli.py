@@ -227,6 +227,62 @@ def preview(accounts: Path, account_id: str, stage: str, policy_path: Path | Non
         click.echo(f"lettergen: warning: refused to load {', '.join(sorted(set(chunk.refused)))}", err=True)
 
 
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--stage", help="Lint as this stage (default: from each template's name; tone phrases know their stage).")
+@click.option("--policy", "policy_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Policy whose intended_actions and collector type apply (default: none declared, first party).")
+@click.option("--pack", "packs", multiple=True, help="Only these rule packs (repeatable), e.g. --pack FDCPA --pack House.")
+@click.option("--format", "fmt", type=click.Choice(["human", "json", "sarif", "html"]), default="human", show_default=True)
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), help="Write the report here instead of stdout.")
+@click.option("--tones", type=click.Path(file_okay=False, path_type=Path), help="Tone profiles for rendering templates. [default: ./tone_profiles]")
+@click.option("--no-render", is_flag=True, help="Only lint the template source; do not render against fixture accounts.")
+def lint(paths: tuple[Path, ...], stage: str | None, policy_path: Path | None, packs: tuple[str, ...], fmt: str, output: Path | None,
+         tones: Path | None, no_render: bool) -> None:
+    """Check letter wording against the rule packs (FDCPA, RegF, CA, NY, MA, House).
+
+    PATH is a template (*.html.j2), a folder of templates, a tone profile (*.yaml) or a
+    plain text file (*.txt). Each finding cites the rule it rests on. Exit status: 0 no
+    errors, 1 errors found, 2 bad usage. Silence a finding with accountability:
+    {# lint-allow Pack.Rule: reason #} before the paragraph (the reason is required).
+    """
+    from .lint.packs import load_packs
+    from .lint.report import as_html, as_json, human, records, sarif
+    from .lint.run import lint_paths
+
+    pol = Policy.from_yaml(policy_path) if policy_path else None
+    loaded = load_packs(names=list(packs) or None)
+    run = lint_paths(list(paths), policy=pol, stage=stage, packs=loaded, tones=tones, render=not no_render)
+    recs = records(run.findings)
+    if fmt == "human":
+        text = human(recs)
+    elif fmt == "json":
+        text = as_json(recs)
+    elif fmt == "sarif":
+        text = sarif(recs, loaded, __version__, root=Path.cwd())
+    else:
+        text = as_html(recs, run.sources, title=f"lettergen lint: {', '.join(str(p) for p in paths)}")
+    if output:
+        output.write_text(text, encoding="utf-8")
+        click.echo(f"wrote {output}", err=True)
+    else:
+        click.echo(text, nl=False)
+    if any(r["level"] == "error" and not r["suppressed"] for r in recs):
+        sys.exit(1)
+
+
+@cli.command()
+@click.option("--format", "fmt", type=click.Choice(["table", "md"]), default="table", show_default=True)
+@click.option("--pack", "packs", multiple=True, help="Only these packs.")
+def rules(fmt: str, packs: tuple[str, ...]) -> None:
+    """List every lint rule with its id, level, citation and message (docs/rules.md is --format md)."""
+    from .lint.docs import rules_markdown, rules_table
+    from .lint.packs import load_packs
+
+    loaded = load_packs(names=list(packs) or None)
+    click.echo(rules_markdown(loaded) if fmt == "md" else rules_table(loaded), nl=False)
+
+
 @cli.group()
 def ledger() -> None:
     """Inspect the letter ledger or import letters sent before lettergen."""

@@ -25,6 +25,7 @@ from babel import Locale
 from babel.dates import format_date, format_skeleton
 from babel.numbers import format_currency
 from jinja2 import FileSystemLoader, StrictUndefined, TemplateNotFound, TemplateSyntaxError, UndefinedError
+from jinja2.ext import Extension
 from jinja2.sandbox import SandboxedEnvironment, SecurityError
 from markupsafe import Markup
 
@@ -61,6 +62,22 @@ def _blank_jinja(source: str) -> str:
     return _JINJA_BLOCK.sub(lambda m: re.sub(r"[^\n]", " ", m.group(0)), source)
 
 
+_LINT_ALLOW = re.compile(r"\{#\s*(lint-allow\s+[^#]*?)\s*#\}", re.S)
+
+
+class LintAllowComments(Extension):
+    """Keep ``{# lint-allow Pack.Rule: reason #}`` in the output as an HTML comment.
+
+    Jinja drops its comments; the linter of rendered letters needs to see the
+    suppression (and the report must list it), so it is turned into
+    ``<!--lint-allow Pack.Rule: reason-->``, which WeasyPrint and the DOCX
+    converter ignore.
+    """
+
+    def preprocess(self, source: str, name: str | None, filename: str | None = None) -> str:
+        return _LINT_ALLOW.sub(lambda m: "{{ '<!--' | safe }}" + m.group(1).replace("--", "- -").replace("{", "(").replace("}", ")") + "{{ '-->' | safe }}", source)
+
+
 class TemplateSet:
     """The letter templates of one folder, in one sandboxed environment."""
 
@@ -75,6 +92,7 @@ class TemplateSet:
             trim_blocks=True,
             lstrip_blocks=True,
             keep_trailing_newline=False,
+            extensions=[LintAllowComments],
         )
         self._hashes: dict[str, str] = {}
         self._compiled: dict[str, Any] = {}
@@ -212,6 +230,13 @@ def recipient_lines(account: Account, home_country: str = "US") -> list[str]:
     return lines
 
 
+def _years_before(d: date, years: int) -> date:
+    try:
+        return d.replace(year=d.year - years)
+    except ValueError:  # 29 February
+        return d.replace(year=d.year - years, day=28)
+
+
 def anchor_for(account_id: str) -> str:
     return "L" + hashlib.sha1(account_id.encode("utf-8")).hexdigest()[:16]
 
@@ -245,6 +270,14 @@ class Composer:
         k = (tone.name, stage, key)
         if k not in self._phrases:
             text = tone.phrase(stage, key)
+            # A phrase is template text: the same HTML subset as the templates (data cannot add tags, it is escaped).
+            for m in _TAG.finditer(_blank_jinja(text)):
+                tag = m.group(1).lower()
+                if tag not in ALLOWED_TAGS:
+                    raise ComposeError(
+                        f"{tone.where(stage, key)}: stages.{stage}.{key} of tone '{tone.name}' uses <{tag}>, which is not "
+                        "supported in letters (the DOCX could not show it); use only text and b, strong, i, em, u, span, small, br."
+                    )
             try:
                 self._phrases[k] = self.templates.env.from_string(text)
             except TemplateSyntaxError as exc:
@@ -264,7 +297,25 @@ class Composer:
                 cfg.max_installments, cfg.min_installment,
             )
         label = {s.name: s.label_text for s in pol.stages}
+        first = not job.previous
+        consumer = acc.debt_type == "consumer"
+        third = pol.collector == "third_party"
+        receipt = self.calendar.add_business_days(job.as_of, 5)  # Reg F: receipt assumed 5 business days after mailing
+        validation_end = self.calendar.next_business_day(receipt + timedelta(days=30))
+        notices = {
+            "first_letter": first,
+            "debt_collector": third and consumer,
+            "mini_miranda_first": third and consumer and first,
+            "ca_rosenthal": consumer and acc.jurisdiction == "US-CA" and first,
+            "ma_work_calls": consumer and acc.jurisdiction == "US-MA" and first,
+            "ny_time_barred": consumer and acc.jurisdiction == "US-NY" and job.invoices[0].due_date < _years_before(job.as_of, 3),
+            "validation": ({"end_date": fmt.date(validation_end), "itemization_date": fmt.date(job.invoices[0].due_date),
+                            "creditor": acc.extra.get("creditor") or pol.sender.company}
+                           if third and consumer and first else None),
+        }
         ctx: dict[str, Any] = {
+            "collector": pol.collector,
+            "notices": notices,
             "account": {
                 "id": acc.id, "name": acc.name, "attention": acc.attention or "", "email": acc.email or "",
                 "phone": acc.phone or "", "extra": dict(acc.extra),

@@ -213,3 +213,24 @@ class Letter(_Frozen):
     @property
     def account(self) -> Account:
         return self.job.account
+
+
+Level = Literal["error", "warning", "suggestion"]
+
+
+class Finding(_Frozen):
+    """One lint finding: which rule, how bad, why (the citation), and where."""
+
+    rule: str
+    level: Level
+    message: str
+    citation: str = ""
+    link: str = ""
+    path: str = ""
+    line: int = 0
+    column: int = 0
+    end_line: int = 0
+    end_column: int = 0
+    match: str = ""
+    suppressed: bool = False
+    suppression_reason: str = ""

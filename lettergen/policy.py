@@ -85,6 +85,8 @@ class Stage(_Strict):
     """The letter asks for payment or an answer within this many calendar days (moved to a business day)."""
     payment_plan: bool = False
     """Offer the policy's payment plan in this letter (the final demand does)."""
+    intended_actions: tuple[Literal["agency_referral", "credit_reporting", "legal_action", "garnishment", "repossession", "late_fees", "interest"], ...] = ()
+    """Actions the firm really takes at this stage. A letter may mention only these (15 U.S.C. 1692e(5))."""
 
     @property
     def label_text(self) -> str:

@@ -1,0 +1,280 @@
+"""The fixed check kinds, and the registry of named Python checks (``extends: check``).
+
+A kind turns (document, context, rule) into hits: (start, end, message) with
+offsets into the document's text. Named checks are for what needs account or
+letter data; they register with ``@check("name")``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from ...models import Letter, SentLetter
+from ..text import LintDoc, sentences
+
+if TYPE_CHECKING:
+    from ..packs import Rule
+
+Hit = tuple[int, int, str]
+
+
+@dataclass(frozen=True)
+class LintContext:
+    """What the rules may know besides the text."""
+
+    stage: str | None = None
+    collector: str = "first_party"
+    debt_type: str | None = None
+    jurisdiction: str | None = None
+    actions: dict[str, frozenset[str]] = field(default_factory=dict)
+    """Intended actions the policy declares, per stage."""
+    first_letter: bool | None = None
+    letter: Letter | None = None
+    history: tuple[SentLetter, ...] = ()
+    as_of: date | None = None
+    fees: Decimal = Decimal(0)
+
+    def declared(self, stage: str | None) -> frozenset[str]:
+        return self.actions.get(stage or "", frozenset()) if stage else frozenset()
+
+
+CheckFn = Callable[[LintDoc, LintContext, "Rule"], Iterator[Hit]]
+CHECKS: dict[str, CheckFn] = {}
+
+
+def check(name: str) -> Callable[[CheckFn], CheckFn]:
+    def deco(fn: CheckFn) -> CheckFn:
+        CHECKS[name] = fn
+        return fn
+
+    return deco
+
+
+# ----------------------------------------------------------------------------- kinds
+
+
+def _fmt(rule: "Rule", match: str, **extra: Any) -> str:
+    msg = rule.message.replace("%s", match.strip())
+    for k, v in extra.items():
+        msg = msg.replace("{" + k + "}", str(v))
+    return " ".join(msg.split())
+
+
+def _spans(doc: LintDoc, rule: "Rule", segs: list[Any]) -> list[tuple[int, int]]:
+    """The text spans a rule looks at: whole letter, each paragraph or each sentence."""
+    if rule.scope == "letter":
+        return [(segs[0].start, segs[-1].end)] if segs else []
+    if rule.scope == "envelope":
+        return list(doc.regions.values())
+    if rule.scope == "paragraph":
+        return [(s.start, s.end) for s in segs]
+    out: list[tuple[int, int]] = []
+    for s in segs:
+        out += sentences(doc.text[s.start:s.end], s.start)
+    return out
+
+
+def _excepted(doc: LintDoc, rule: "Rule", a: int, b: int, span: tuple[int, int]) -> bool:
+    text = doc.text[span[0]:span[1]]
+    for ex in rule.exceptions:
+        for m in ex.finditer(text):
+            ea, eb = span[0] + m.start(), span[0] + m.end()
+            if ea < b and a < eb:
+                return True
+    return False
+
+
+def run_kind(doc: LintDoc, ctx: LintContext, rule: "Rule", segs: list[Any]) -> Iterator[Hit]:
+    kind = rule.extends
+    if kind in ("existence", "substitution"):
+        pairs = [(p, None) for p in rule.patterns] if kind == "existence" else list(rule.swap)
+        for span in _spans(doc, rule, segs):
+            text = doc.text[span[0]:span[1]]
+            for pat, suggestion in pairs:
+                for m in pat.finditer(text):
+                    a, b = span[0] + m.start(), span[0] + m.end()
+                    if m.end() == m.start() or _excepted(doc, rule, a, b, span):
+                        continue
+                    yield a, b, _fmt(rule, m.group(0), suggestion=suggestion or "")
+    elif kind == "occurrence":
+        for span in _spans(doc, rule, segs):
+            text = doc.text[span[0]:span[1]]
+            ms = [m for p in rule.patterns for m in p.finditer(text)]
+            ms.sort(key=lambda m: m.start())
+            if rule.max is not None and len(ms) > rule.max:
+                m = ms[rule.max]
+                yield span[0] + m.start(), span[0] + m.end(), _fmt(rule, m.group(0), count=len(ms), max=rule.max)
+            if rule.min is not None and len(ms) < rule.min:
+                yield span[0], span[0], _fmt(rule, "", count=len(ms), min=rule.min)
+    elif kind == "required":
+        for span in _spans(doc, rule, segs):
+            text = doc.text[span[0]:span[1]]
+            if rule.text:
+                if rule.text.lower() not in " ".join(text.split()).lower():
+                    yield span[0], span[0], _fmt(rule, "")
+            elif not any(p.search(text) for p in rule.patterns):
+                yield span[0], span[0], _fmt(rule, "")
+    elif kind == "conditional":
+        for span in _spans(doc, rule, segs):
+            text = doc.text[span[0]:span[1]]
+            first = next((m for p in rule.first for m in p.finditer(text)), None)
+            if first and not any(p.search(text) for p in rule.second):
+                yield span[0] + first.start(), span[0] + first.end(), _fmt(rule, first.group(0))
+    elif kind == "readability":
+        kept = [s for s in segs if not any(p.search(doc.text[s.start:s.end]) for p in rule.exempt)]
+        text = " ".join(doc.text[s.start:s.end] for s in kept)
+        grade = flesch_kincaid_grade(text)
+        if rule.grade is not None and grade > rule.grade and kept:
+            yield kept[0].start, kept[0].start, _fmt(rule, "", grade=f"{grade:.1f}", max=f"{rule.grade:g}")
+    elif kind == "sequence":
+        for span in _spans(doc, rule, segs):
+            text = doc.text[span[0]:span[1]]
+            last_pos, last_name = -1, None
+            for name, pats in rule.blocks:
+                found = min((m.start() for p in pats for m in [p.search(text)] if m), default=None)
+                if found is None:
+                    yield span[0], span[0], _fmt(rule, name, block=name, problem="is missing")
+                    continue
+                if found < last_pos:
+                    yield span[0] + found, span[0] + found, _fmt(rule, name, block=name, problem=f"comes before '{last_name}'")
+                last_pos, last_name = found, name
+    elif kind == "check":
+        yield from CHECKS[rule.check](doc, ctx, rule)
+
+
+# ----------------------------------------------------------------------------- readability
+
+_WORD = re.compile(r"[A-Za-z]+(?:'[a-z]+)?")
+
+
+def syllables(word: str) -> int:
+    w = word.lower()
+    if len(w) <= 3:
+        return 1
+    w = re.sub(r"(?:[^laeiouy]es|ed|[^laeiouy]e)$", "", w)
+    w = re.sub(r"^y", "", w)
+    return max(1, len(re.findall(r"[aeiouy]{1,2}", w)))
+
+
+def flesch_kincaid_grade(text: str) -> float:
+    sents = [s for s in re.split(r"(?<=[.!?])\s+", text) if _WORD.search(s)]
+    words = _WORD.findall(text)
+    if not sents or not words:
+        return 0.0
+    syl = sum(syllables(w) for w in words)
+    return 0.39 * len(words) / len(sents) + 11.8 * syl / len(words) - 15.59
+
+
+# ----------------------------------------------------------------------------- named checks
+
+
+def _find(doc: LintDoc, needle: str) -> int:
+    i = doc.text.find(needle)
+    return i if i >= 0 else 0
+
+
+@check("amount_matches")
+def amount_matches(doc: LintDoc, ctx: LintContext, rule: "Rule") -> Iterator[Hit]:
+    """The amount stated equals the sum of the open balances plus authorised fees (1692e(2)(A), 1692f(1))."""
+    letter = ctx.letter
+    if letter is None:
+        return
+    job = letter.job
+    expected = sum((i.balance for i in job.invoices), Decimal(0)) + ctx.fees
+    stated = letter.context.get("amount_due", "")
+    if job.amount_due != expected:
+        yield 0, 0, _fmt(rule, stated, stated=job.amount_due, expected=expected)
+    elif stated and stated not in doc.text:
+        yield 0, 0, _fmt(rule, stated, stated="(not in the text)", expected=stated)
+
+
+_PLACEHOLDER = re.compile(r"\{\{|\}\}|\{%|%\}|\bNone\b|\bnan\b|\bNaN\b|\bundefined\b|\bnull\b")
+_MONEY_SIGN = re.compile(r"[$€£¥₹]")
+
+
+@check("no_placeholders")
+def no_placeholders(doc: LintDoc, ctx: LintContext, rule: "Rule") -> Iterator[Hit]:
+    """No unfilled placeholder, None, nan or empty amount reaches a letter."""
+    if ctx.letter is not None:
+        data_text = " ".join(str(v) for v in (ctx.letter.job.account.name, *ctx.letter.job.account.address.lines))
+    else:
+        data_text = ""
+    for m in _PLACEHOLDER.finditer(doc.text):
+        if m.group(0) in data_text:  # the debtor's own name may contain braces; that is data, not a placeholder
+            continue
+        yield m.start(), m.end(), _fmt(rule, m.group(0))
+    for m in _MONEY_SIGN.finditer(doc.text):
+        around = doc.text[max(0, m.start() - 2):m.end() + 2]
+        if not re.search(r"\d", around):
+            yield m.start(), m.end(), _fmt(rule, doc.text[max(0, m.start() - 8):m.end() + 8].strip())
+
+
+@check("response_date")
+def response_date(doc: LintDoc, ctx: LintContext, rule: "Rule") -> Iterator[Hit]:
+    letter = ctx.letter
+    if letter is None:
+        return
+    as_of = ctx.as_of or letter.job.as_of
+    if letter.response_date < as_of:
+        stated = letter.context.get("response_date", letter.response_date.isoformat())
+        yield _find(doc, stated), _find(doc, stated) + len(stated), _fmt(rule, stated, date=letter.response_date, as_of=as_of)
+
+
+@check("mini_miranda")
+def mini_miranda(doc: LintDoc, ctx: LintContext, rule: "Rule") -> Iterator[Hit]:
+    """Third-party collectors: the first letter says it is an attempt to collect a debt and how information
+    is used; later letters say they are from a debt collector (1692e(11))."""
+    first = ctx.first_letter if ctx.first_letter is not None else not (ctx.letter and ctx.letter.job.previous)
+    key = "first" if first else "later"
+    pats = [re.compile(p, re.I) for p in rule.params.get(key, [])]
+    text = " ".join(doc.text.split())
+    if pats and not all(p.search(text) for p in pats):
+        yield 0, 0, _fmt(rule, "", which="first letter" if first else "later letter")
+
+
+@check("credit_reporting_timing")
+def credit_reporting_timing(doc: LintDoc, ctx: LintContext, rule: "Rule") -> Iterator[Hit]:
+    """Credit reporting may be mentioned only after an earlier letter at least 14 days before (12 CFR 1006.30(a))."""
+    pats = [re.compile(p, re.I) for p in rule.params.get("tokens", [])]
+    days = int(rule.params.get("days", 14))
+    m = next((m for p in pats for m in [p.search(doc.text)] if m), None)
+    if m is None:
+        return
+    as_of = ctx.as_of or (ctx.letter.job.as_of if ctx.letter else None)
+    history = ctx.history or (ctx.letter.job.previous if ctx.letter else ())
+    if as_of is not None and any(h.sent_on <= as_of - timedelta(days=days) for h in history):
+        return
+    yield m.start(), m.end(), _fmt(rule, m.group(0), days=days)
+
+
+@check("states_facts")
+def states_facts(doc: LintDoc, ctx: LintContext, rule: "Rule") -> Iterator[Hit]:
+    """The letter states the amount due, the original due date, every invoice number and how to contact us."""
+    letter = ctx.letter
+    if letter is None:
+        return
+    c = letter.context
+    want = {"the amount due": c.get("amount_due"), "the original due date": c.get("due_date"),
+            "how to contact us": (c.get("sender") or {}).get("phone") or (c.get("sender") or {}).get("email")}
+    for inv in c.get("invoices", []):
+        want[f"invoice {inv['number']}"] = inv["number"]
+    text = " ".join(doc.text.split())
+    for what, value in want.items():
+        if not value or " ".join(str(value).split()) not in text:
+            yield 0, 0, _fmt(rule, what, what=what)
+
+
+@check("envelope_area")
+def envelope_area(doc: LintDoc, ctx: LintContext, rule: "Rule") -> Iterator[Hit]:
+    """Nothing in the envelope windows reveals debt collection (1692f(8))."""
+    pats = [re.compile(p, re.I) for p in rule.params.get("tokens", [])]
+    for a, b in doc.regions.values():
+        text = doc.text[a:b]
+        for p in pats:
+            for m in p.finditer(text):
+                yield a + m.start(), a + m.end(), _fmt(rule, m.group(0))

@@ -1,0 +1,277 @@
+"""Rule packs: folders of YAML rules, validated strictly when loaded.
+
+A pack is a folder ``rules/<Pack>/`` with a ``meta.yml`` (name, version,
+description, when it applies) and one YAML file per rule. The rule id is
+``<Pack>.<file stem>``. A rule names one of the fixed check kinds in
+``extends``; the kind decides which further keys it takes. Any unknown key, a
+regular expression that does not compile or an unknown kind stops loading with
+an error naming the file and key.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ..errors import LettergenError
+
+RULES_DIR = Path(__file__).resolve().parent.parent / "rules"
+
+KINDS = ("existence", "substitution", "required", "occurrence", "conditional", "readability", "sequence", "check")
+LEVELS = ("error", "warning", "suggestion")
+SCOPES = ("letter", "paragraph", "sentence", "envelope")
+ACTIONS = ("agency_referral", "credit_reporting", "legal_action", "garnishment", "repossession", "late_fees", "interest")
+COMMON_KEYS = ("extends", "message", "level", "citation", "link", "scope", "stages", "when", "suppressible", "examples", "description", "ignorecase", "action")
+KIND_KEYS: dict[str, tuple[str, ...]] = {
+    "existence": ("tokens", "exceptions"),
+    "substitution": ("swap", "exceptions"),
+    "required": ("tokens", "text"),
+    "occurrence": ("token", "max", "min"),
+    "conditional": ("first", "second"),
+    "readability": ("grade", "exempt"),
+    "sequence": ("blocks",),
+    "check": ("name", "params"),
+}
+WHEN_KEYS = ("collector", "debt_type", "jurisdiction", "first_letter", "declares", "rendered")
+META_KEYS = ("name", "version", "description", "when", "link")
+
+
+class PackError(LettergenError):
+    """A rule pack cannot be loaded; the message names the file and key."""
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    pack: str
+    path: Path
+    extends: str
+    message: str
+    level: str
+    citation: str
+    link: str = ""
+    scope: str = "sentence"
+    stages: tuple[str, ...] = ()
+    when: dict[str, Any] = field(default_factory=dict)
+    suppressible: bool = True
+    description: str = ""
+    action: str | None = None
+    """An action this rule's wording threatens; the rule is off where the stage declares the action."""
+    ignorecase: bool = True
+    patterns: tuple[re.Pattern[str], ...] = ()
+    exceptions: tuple[re.Pattern[str], ...] = ()
+    swap: tuple[tuple[re.Pattern[str], str], ...] = ()
+    text: str = ""
+    first: tuple[re.Pattern[str], ...] = ()
+    second: tuple[re.Pattern[str], ...] = ()
+    max: int | None = None
+    min: int | None = None
+    grade: float | None = None
+    exempt: tuple[re.Pattern[str], ...] = ()
+    blocks: tuple[tuple[str, tuple[re.Pattern[str], ...]], ...] = ()
+    check: str = ""
+    params: dict[str, Any] = field(default_factory=dict)
+    examples_bad: tuple[str, ...] = ()
+    examples_good: tuple[str, ...] = ()
+
+    @property
+    def needs_letter(self) -> bool:
+        """Runs only on rendered letters (needs the data), not on template source."""
+        return self.extends in ("required", "sequence", "check") or bool(self.when.get("rendered"))
+
+
+@dataclass(frozen=True)
+class Pack:
+    name: str
+    version: str
+    description: str
+    path: Path
+    when: dict[str, Any]
+    rules: tuple[Rule, ...]
+
+
+def _compile(p: Path, key: str, value: Any, ignorecase: bool) -> tuple[re.Pattern[str], ...]:
+    items = [value] if isinstance(value, str) else value
+    if not isinstance(items, list) or not all(isinstance(x, str) and x for x in items):
+        raise PackError(f"{p}: '{key}' must be a list of regular expressions.")
+    out = []
+    for i, pattern in enumerate(items):
+        try:
+            out.append(re.compile(pattern, re.IGNORECASE if ignorecase else 0))
+        except re.error as exc:
+            raise PackError(f"{p}: {key}[{i}] is not a valid regular expression ({exc}): {pattern!r}") from None
+    return tuple(out)
+
+
+def _check_when(p: Path, when: Any, where: str = "when") -> dict[str, Any]:
+    if when is None:
+        return {}
+    if not isinstance(when, dict):
+        raise PackError(f"{p}: '{where}' must be a mapping of conditions ({', '.join(WHEN_KEYS)}).")
+    for k, v in when.items():
+        if k not in WHEN_KEYS:
+            raise PackError(f"{p}: unknown key '{where}.{k}'; conditions are {', '.join(WHEN_KEYS)}.")
+        if k in ("first_letter", "rendered"):
+            if not isinstance(v, bool):
+                raise PackError(f"{p}: '{where}.{k}' must be true or false.")
+        elif k == "declares":
+            vals = [v] if isinstance(v, str) else v
+            for a in vals:
+                if a not in ACTIONS:
+                    raise PackError(f"{p}: '{where}.declares' names unknown action '{a}'; actions are {', '.join(ACTIONS)}.")
+        elif not isinstance(v, (str, list)):
+            raise PackError(f"{p}: '{where}.{k}' must be a value or a list of values.")
+    return {k: ([v] if isinstance(v, str) else v) if k not in ("first_letter", "rendered") else v for k, v in when.items()}
+
+
+def load_rule(p: Path, pack: str) -> Rule:
+    from .checks import CHECKS  # the registry of named Python checks
+
+    try:
+        data = yaml.safe_load(p.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise PackError(f"{p}: not valid YAML ({'line %d: ' % (mark.line + 1) if mark else ''}{getattr(exc, 'problem', exc)}).") from None
+    if not isinstance(data, dict):
+        raise PackError(f"{p}: a rule is a YAML mapping with at least extends, message, level and citation.")
+    kind = data.get("extends")
+    if kind not in KINDS:
+        raise PackError(f"{p}: key 'extends' is '{kind}', which is not a check kind; use one of {', '.join(KINDS)}.")
+    allowed = COMMON_KEYS + KIND_KEYS[kind]
+    for key in data:
+        if key not in allowed:
+            raise PackError(f"{p}: unknown key '{key}' for a rule that extends {kind}; allowed: {', '.join(allowed)}.")
+    for key in ("message", "level", "citation"):
+        if not data.get(key):
+            raise PackError(f"{p}: missing key '{key}'.")
+    if data["level"] not in LEVELS:
+        raise PackError(f"{p}: key 'level' is '{data['level']}'; use one of {', '.join(LEVELS)}.")
+    scope = data.get("scope", "letter" if kind in ("required", "sequence", "check", "readability", "occurrence", "conditional") else "sentence")
+    if scope not in SCOPES:
+        raise PackError(f"{p}: key 'scope' is '{scope}'; use one of {', '.join(SCOPES)}.")
+    ic = bool(data.get("ignorecase", True))
+    action = data.get("action")
+    if action is not None and action not in ACTIONS:
+        raise PackError(f"{p}: key 'action' names unknown action '{action}'; actions are {', '.join(ACTIONS)}.")
+    stages = data.get("stages") or []
+    if not isinstance(stages, list) or not all(isinstance(s, str) for s in stages):
+        raise PackError(f"{p}: key 'stages' must be a list of stage names.")
+    examples = data.get("examples") or {}
+    if not isinstance(examples, dict) or set(examples) - {"bad", "good"}:
+        raise PackError(f"{p}: key 'examples' must have only 'bad' and 'good' lists.")
+    bad, good = examples.get("bad") or [], examples.get("good") or []
+    if not all(isinstance(x, str) for x in [*bad, *good]):
+        raise PackError(f"{p}: key 'examples' must list sentences (strings).")
+    kw: dict[str, Any] = {}
+    if kind == "existence":
+        if not data.get("tokens"):
+            raise PackError(f"{p}: missing key 'tokens' (the phrases this rule finds).")
+        kw["patterns"] = _compile(p, "tokens", data["tokens"], ic)
+    if kind == "substitution":
+        swap = data.get("swap")
+        if not isinstance(swap, dict) or not swap:
+            raise PackError(f"{p}: missing key 'swap' (a mapping of phrase -> suggested wording).")
+        kw["swap"] = tuple((_compile(p, f"swap.{k}", k, ic)[0], str(v)) for k, v in swap.items())
+    if kind in ("existence", "substitution") and data.get("exceptions"):
+        kw["exceptions"] = _compile(p, "exceptions", data["exceptions"], ic)
+    if kind == "required":
+        if not data.get("tokens") and not data.get("text"):
+            raise PackError(f"{p}: a 'required' rule needs 'tokens' (one must appear) or 'text' (exact wording).")
+        if data.get("tokens"):
+            kw["patterns"] = _compile(p, "tokens", data["tokens"], ic)
+        kw["text"] = " ".join(str(data.get("text") or "").split())
+    if kind == "occurrence":
+        if not data.get("token"):
+            raise PackError(f"{p}: missing key 'token'.")
+        kw["patterns"] = _compile(p, "token", data["token"], ic)
+        for k in ("max", "min"):
+            if data.get(k) is not None and not isinstance(data[k], int):
+                raise PackError(f"{p}: key '{k}' must be a whole number.")
+        if data.get("max") is None and data.get("min") is None:
+            raise PackError(f"{p}: an 'occurrence' rule needs 'max' or 'min'.")
+        kw["max"], kw["min"] = data.get("max"), data.get("min")
+    if kind == "conditional":
+        for k in ("first", "second"):
+            if not data.get(k):
+                raise PackError(f"{p}: missing key '{k}'.")
+        kw["first"] = _compile(p, "first", data["first"], ic)
+        kw["second"] = _compile(p, "second", data["second"], ic)
+    if kind == "readability":
+        g = data.get("grade")
+        if not isinstance(g, (int, float)):
+            raise PackError(f"{p}: key 'grade' must be a number (the highest Flesch-Kincaid grade allowed).")
+        kw["grade"] = float(g)
+        if data.get("exempt"):
+            kw["exempt"] = _compile(p, "exempt", data["exempt"], ic)
+    if kind == "sequence":
+        blocks = data.get("blocks")
+        if not isinstance(blocks, list) or len(blocks) < 2:
+            raise PackError(f"{p}: key 'blocks' must list at least two blocks, each 'name: [patterns]'.")
+        out = []
+        for i, b in enumerate(blocks):
+            if not isinstance(b, dict) or len(b) != 1:
+                raise PackError(f"{p}: blocks[{i}] must be one 'name: [patterns]' entry.")
+            (name, pats), = b.items()
+            out.append((str(name), _compile(p, f"blocks[{i}].{name}", pats, ic)))
+        kw["blocks"] = tuple(out)
+    if kind == "check":
+        name = data.get("name")
+        if name not in CHECKS:
+            raise PackError(f"{p}: key 'name' is '{name}', which is not a named check; checks are {', '.join(sorted(CHECKS))}.")
+        params = data.get("params") or {}
+        if not isinstance(params, dict):
+            raise PackError(f"{p}: key 'params' must be a mapping.")
+        kw["check"], kw["params"] = name, params
+    return Rule(
+        id=f"{pack}.{p.stem}", pack=pack, path=p, extends=kind, message=str(data["message"]).strip(), level=data["level"],
+        citation=str(data["citation"]), link=str(data.get("link") or ""), scope=scope, stages=tuple(stages),
+        when=_check_when(p, data.get("when")), suppressible=bool(data.get("suppressible", True)),
+        description=" ".join(str(data.get("description") or "").split()), action=action, ignorecase=ic,
+        examples_bad=tuple(bad), examples_good=tuple(good), **kw,
+    )
+
+
+def load_pack(folder: Path) -> Pack:
+    meta_path = folder / "meta.yml"
+    if not meta_path.exists():
+        raise PackError(f"{folder}: a rule pack needs a meta.yml (name, version, description, when).")
+    try:
+        meta = yaml.safe_load(meta_path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise PackError(f"{meta_path}: not valid YAML ({exc}).") from None
+    if not isinstance(meta, dict):
+        raise PackError(f"{meta_path}: meta.yml is a mapping with {', '.join(META_KEYS)}.")
+    for key in meta:
+        if key not in META_KEYS:
+            raise PackError(f"{meta_path}: unknown key '{key}'; meta.yml has {', '.join(META_KEYS)}.")
+    for key in ("name", "version", "description"):
+        if not meta.get(key):
+            raise PackError(f"{meta_path}: missing key '{key}'.")
+    if meta["name"] != folder.name:
+        raise PackError(f"{meta_path}: name '{meta['name']}' differs from the folder name '{folder.name}'.")
+    rules = tuple(load_rule(p, folder.name) for p in sorted(folder.glob("*.yml")) if p.name != "meta.yml")
+    return Pack(name=folder.name, version=str(meta["version"]), description=" ".join(str(meta["description"]).split()),
+                path=folder, when=_check_when(meta_path, meta.get("when")), rules=rules)
+
+
+def load_packs(folder: Path | None = None, names: tuple[str, ...] | list[str] | None = None) -> tuple[Pack, ...]:
+    """Every pack under ``folder`` (default: the shipped ``lettergen/rules``), or only ``names``."""
+    return _load_packs(Path(folder or RULES_DIR).resolve(), tuple(names) if names else None)
+
+
+@lru_cache(maxsize=8)
+def _load_packs(folder: Path, names: tuple[str, ...] | None) -> tuple[Pack, ...]:
+    if not folder.is_dir():
+        raise PackError(f"{folder}: rule pack folder not found.")
+    available = sorted(p.name for p in folder.iterdir() if p.is_dir() and not p.name.startswith((".", "_")))
+    if names:
+        unknown = [n for n in names if n not in available]
+        if unknown:
+            raise PackError(f"unknown rule pack {', '.join(unknown)}; packs are {', '.join(available)}.")
+        available = [n for n in available if n in names]
+    return tuple(load_pack(folder / n) for n in available)

@@ -245,7 +245,7 @@ class Summary:
         lines += ["", f"Pages in batch.pdf: {self.pages}", f"Formats: {', '.join(self.formats)}"]
         lines.append("Ledger: recorded" if self.recorded else "Ledger: NOT recorded (draft or preview)")
         if self.refused_urls:
-            lines += ["", f"Refused to load {len(self.refused_urls)} resource(s) named by templates or data:"]
+            lines += ["", f"Refused to load {len(set(self.refused_urls))} resource(s) named by templates or data:"]
             lines += [f"  {u}" for u in sorted(set(self.refused_urls))[:10]]
         if self.warnings:
             lines += ["", "Warnings:"] + [f"  {w}" for w in self.warnings]

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import calendar
 from datetime import date
-from decimal import ROUND_DOWN, Decimal
+from decimal import ROUND_DOWN, ROUND_UP, Decimal
 
 from .businessdays import BusinessCalendar
 from .models import Installment
@@ -26,12 +26,16 @@ def add_months(d: date, months: int) -> date:
     return date(year, month, min(d.day, calendar.monthrange(year, month)[1]))
 
 
-def installment_count(balance: Decimal, max_installments: int, min_installment: Decimal) -> int:
+def installment_count(balance: Decimal, max_installments: int, min_installment: Decimal, unit: Decimal = Decimal("0.01")) -> int:
+    """The largest count, up to ``max_installments``, that keeps every installment at or above the minimum.
+
+    The minimum is rounded up to whole units (``unit``, the currency's minor unit) and is
+    at least one unit, so no installment is ever of nothing, even without a minimum.
+    """
     if balance <= 0 or max_installments < 1:
         return 1
-    if min_installment <= 0:
-        return max_installments
-    return max(1, min(max_installments, int(balance // min_installment)))
+    floor = max(unit, min_installment.quantize(unit, rounding=ROUND_UP)) if min_installment > 0 else unit
+    return max(1, min(max_installments, int(balance // floor)))
 
 
 def payment_plan(
@@ -42,8 +46,8 @@ def payment_plan(
     max_installments: int,
     min_installment: Decimal,
 ) -> tuple[Installment, ...]:
-    n = installment_count(balance, max_installments, min_installment)
     unit = Decimal(1).scaleb(-currency_exponent(currency))
+    n = installment_count(balance, max_installments, min_installment, unit)
     each = (balance / n).quantize(unit, rounding=ROUND_DOWN)
     amounts = [each] * (n - 1) + [balance - each * (n - 1)]
     return tuple(

@@ -116,6 +116,12 @@ def load_tone(path: str | Path) -> ToneProfile:
     for key in limits:
         if key not in _LIMIT_KEYS:
             raise ComposeError(f"{p}: unknown key 'limits.{key}'; limits are {', '.join(_LIMIT_KEYS)}.")
+    marks = limits.get("exclamation_marks", True)
+    if not isinstance(marks, bool):
+        raise ComposeError(f"{p}: limits.exclamation_marks must be true or false (unquoted), not {marks!r}.")
+    words = limits.get("max_sentence_words")
+    if words is not None and (isinstance(words, bool) or not isinstance(words, int) or words < 1):
+        raise ComposeError(f"{p}: limits.max_sentence_words must be a whole number of words (1 or more), not {words!r}.")
     stages = data.get("stages")
     if not isinstance(stages, dict) or not stages:
         raise ComposeError(f"{p}: 'stages' must map each stage name to its phrases ({', '.join(PHRASES)}).")
@@ -132,18 +138,28 @@ def load_tone(path: str | Path) -> ToneProfile:
         clean[str(stage)] = {k: " ".join(str(v).split()) for k, v in phrases.items()}
     profile = ToneProfile(
         name=name, path=p, description=str(data.get("description") or ""), stages=clean,
-        exclamation_marks=bool(limits.get("exclamation_marks", True)),
-        max_sentence_words=limits.get("max_sentence_words"),
+        exclamation_marks=marks,
+        max_sentence_words=words,
         sha256=hashlib.sha256(raw).hexdigest(), lines=lines,
     )
     _check_limits(profile)
     return profile
 
 
+_JINJA_COMMENT = re.compile(r"\{#.*?#\}", re.S)
+
+
+def _printed_marks(text: str) -> str:
+    """The phrase without Jinja comments and ``!=`` operators: any '!' left can end up in the letter
+    (literal text, or a string such as ``{{ '!' }}``)."""
+    text = _JINJA_COMMENT.sub("", text)
+    return _JINJA.sub(lambda m: m.group(0).replace("!=", ""), text)
+
+
 def _check_limits(t: ToneProfile) -> None:
     for stage, phrases in t.stages.items():
         for key, text in phrases.items():
-            if not t.exclamation_marks and "!" in _JINJA.sub("", text):
+            if not t.exclamation_marks and "!" in _printed_marks(text):
                 raise ComposeError(
                     f"{t.where(stage, key)}: tone '{t.name}' allows no exclamation marks, but stages.{stage}.{key} has one; "
                     "rephrase it calmly."

@@ -100,6 +100,7 @@ class RenderedChunk:
     """0-based first page of each letter in the chunk PDF, in the order given."""
     pages: int
     refused: tuple[str, ...]
+    """URLs the fetcher refused for this chunk, those of the stylesheet (@import, @font-face) first."""
 
 
 class PdfRenderer:
@@ -121,6 +122,9 @@ class PdfRenderer:
         css = self.templates_dir / "style.css"
         if css.exists():
             self.stylesheets.append(CSS(filename=str(css), font_config=self.font_config, url_fetcher=self.fetcher, base_url=base))
+        # @import and @font-face URLs are fetched here, while the stylesheet is parsed, not while a chunk is
+        # rendered; every chunk this stylesheet serves reports them, so the batch report never misses them.
+        self.stylesheet_refused: tuple[str, ...] = tuple(self.fetcher.refused)
 
     def document(self, sections: list[str], title: str):  # type: ignore[no-untyped-def]
         """WeasyPrint's laid-out Document (no PDF written yet)."""
@@ -150,4 +154,4 @@ class PdfRenderer:
         doc.metadata.generator = "lettergen"
         pdf = doc.write_pdf(pdf_identifier=b"lettergen-" + title.encode("utf-8")[:40])
         return RenderedChunk(pdf=pdf, starts=tuple(found[a] for a in anchors), pages=len(doc.pages),
-                             refused=tuple(self.fetcher.refused[before:]))
+                             refused=self.stylesheet_refused + tuple(self.fetcher.refused[before:]))

@@ -129,6 +129,8 @@ def run_kind(doc: LintDoc, ctx: LintContext, rule: "Rule", segs: list[Any]) -> I
         kept = [s for s in segs if not any(p.search(doc.text[s.start:s.end]) for p in rule.exempt)]
         text = " ".join(doc.text[s.start:s.end] for s in kept)
         grade = flesch_kincaid_grade(text)
+        if len(_WORD.findall(text)) < READABILITY_MIN_WORDS:
+            return  # too little text for a grade to mean anything
         if rule.grade is not None and grade > rule.grade and kept:
             yield kept[0].start, kept[0].start, _fmt(rule, "", grade=f"{grade:.1f}", max=f"{rule.grade:g}")
     elif kind == "sequence":
@@ -150,6 +152,9 @@ def run_kind(doc: LintDoc, ctx: LintContext, rule: "Rule", segs: list[Any]) -> I
 # ----------------------------------------------------------------------------- readability
 
 _WORD = re.compile(r"[A-Za-z]+(?:'[a-z]+)?")
+READABILITY_MIN_WORDS = 30
+"""Flesch-Kincaid is a formula for passages: below this many words (a heading, one sentence) the grade is
+noise ('We appreciate your continued business.' scores grade 11), so shorter texts are not graded."""
 
 
 def syllables(word: str) -> int:
@@ -189,11 +194,12 @@ def amount_matches(doc: LintDoc, ctx: LintContext, rule: "Rule") -> Iterator[Hit
     stated = letter.context.get("amount_due", "")
     if job.amount_due != expected:
         yield 0, 0, _fmt(rule, stated, stated=job.amount_due, expected=expected)
-    elif stated and stated not in doc.text:
+    elif stated and " ".join(stated.split()) not in " ".join(doc.text.split()):  # Babel uses no-break spaces
         yield 0, 0, _fmt(rule, stated, stated="(not in the text)", expected=stated)
 
 
-_PLACEHOLDER = re.compile(r"\{\{|\}\}|\{%|%\}|\bNone\b|\bnan\b|\bNaN\b|\bundefined\b|\bnull\b")
+_PLACEHOLDER = re.compile(r"\{\{|\}\}|\{%|%\}|\bNone\b(?!\s+(?:of|other|at all)\b)|\bnan\b|\bNaN\b|\bundefined\b|\bnull\b(?!\s+and\s+void\b)")
+"""Unfilled placeholders and the printed forms of missing values (but not the English 'None of', 'null and void')."""
 _MONEY_SIGN = re.compile(r"[$€£¥₹]")
 
 
@@ -214,8 +220,37 @@ def no_placeholders(doc: LintDoc, ctx: LintContext, rule: "Rule") -> Iterator[Hi
             yield m.start(), m.end(), _fmt(rule, doc.text[max(0, m.start() - 8):m.end() + 8].strip())
 
 
+_MONTHS = {m: i + 1 for i, m in enumerate(("january", "february", "march", "april", "may", "june", "july", "august",
+                                            "september", "october", "november", "december"))}
+_MONTH_RE = r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?"
+DATE_PATTERN = rf"(?:{_MONTH_RE}\s+\d{{1,2}},?\s+\d{{4}}|\d{{1,2}}\s+{_MONTH_RE}\s+\d{{4}}|\d{{4}}-\d{{2}}-\d{{2}})"
+"""A written date as lettergen prints them: 'December 11, 2026', '11 December 2026', 'Dec 11, 2026', '2026-12-11'."""
+_DEADLINE = re.compile(
+    rf"\b(?:by|before|no later than|not later than|on or before|until|till|deadline(?: is|:)?)\s+"
+    rf"(?:(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day,?\s+)?(?P<date>{DATE_PATTERN})", re.I)
+
+
+def parse_date(text: str) -> date | None:
+    """The date of a DATE_PATTERN match, or None when it is not a real date."""
+    t = " ".join(text.replace(",", " ").replace(".", " ").split())
+    try:
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", t):
+            return date.fromisoformat(t)
+        parts = t.split()
+        if parts[0].isdigit():
+            day, month, year = int(parts[0]), parts[1], int(parts[2])
+        else:
+            month, day, year = parts[0], int(parts[1]), int(parts[2])
+        num = next(v for k, v in _MONTHS.items() if k.startswith(month.lower()[:3]))
+        return date(year, num, day)
+    except (ValueError, IndexError, StopIteration):
+        return None
+
+
 @check("response_date")
 def response_date(doc: LintDoc, ctx: LintContext, rule: "Rule") -> Iterator[Hit]:
+    """The response date is not before the letter's date: neither the composed one nor any deadline
+    written in the text ('by November 20, 2026')."""
     letter = ctx.letter
     if letter is None:
         return
@@ -223,6 +258,11 @@ def response_date(doc: LintDoc, ctx: LintContext, rule: "Rule") -> Iterator[Hit]
     if letter.response_date < as_of:
         stated = letter.context.get("response_date", letter.response_date.isoformat())
         yield _find(doc, stated), _find(doc, stated) + len(stated), _fmt(rule, stated, date=letter.response_date, as_of=as_of)
+        return
+    for m in _DEADLINE.finditer(doc.text):
+        d = parse_date(m.group("date"))
+        if d is not None and d < as_of:
+            yield m.start("date"), m.end("date"), _fmt(rule, m.group("date"), date=d, as_of=as_of)
 
 
 @check("mini_miranda")
@@ -278,3 +318,58 @@ def envelope_area(doc: LintDoc, ctx: LintContext, rule: "Rule") -> Iterator[Hit]
         for p in pats:
             for m in p.finditer(text):
                 yield a + m.start(), a + m.end(), _fmt(rule, m.group(0))
+
+
+def _years_before(d: date, years: int) -> date:
+    try:
+        return d.replace(year=d.year - years)
+    except ValueError:  # 29 February
+        return d.replace(year=d.year - years, day=28)
+
+
+@check("time_barred_notice")
+def time_barred_notice(doc: LintDoc, ctx: LintContext, rule: "Rule") -> Iterator[Hit]:
+    """When the oldest invoice of the letter fell due more than ``params.years`` years before the as-of date,
+    the letter contains ``params.text`` word for word (case and whitespace aside) (23 NYCRR 1.3)."""
+    letter = ctx.letter
+    if letter is None or not letter.job.invoices:
+        return
+    years = int(rule.params.get("years", 3))
+    as_of = ctx.as_of or letter.job.as_of
+    oldest = min(i.due_date for i in letter.job.invoices)
+    if not oldest < _years_before(as_of, years):
+        return
+    notice = " ".join(str(rule.params.get("text") or "").split()).lower()
+    if notice and notice not in " ".join(doc.text.split()).lower():
+        yield 0, 0, _fmt(rule, "", due=oldest, years=years, as_of=as_of)
+
+
+@check("validation_period")
+def validation_period(doc: LintDoc, ctx: LintContext, rule: "Rule") -> Iterator[Hit]:
+    """The validation end date the letter states is at least ``params.days`` (30) days after the assumed
+    receipt, ``params.receipt_business_days`` (5) business days after mailing, not counting weekends and
+    federal holidays (12 CFR 1006.34(b)(5)). ``params.pattern`` finds the date: a regular expression with a
+    group named ``date``, or ``{date}`` where the date stands."""
+    from ...businessdays import BusinessCalendar
+
+    letter = ctx.letter
+    mailed = ctx.as_of or (letter.job.as_of if letter else None)
+    if mailed is None:
+        return
+    source = str(rule.params.get("pattern") or r"\bdispute\b[^.?!]{0,80}?\bby\s+{date}")
+    pattern = re.compile(source.replace("{date}", f"(?P<date>{DATE_PATTERN})"), re.I)
+    cal = BusinessCalendar(str(rule.params.get("country", "US")))
+    receipt = cal.add_business_days(mailed, int(rule.params.get("receipt_business_days", 5)))
+    earliest = receipt + timedelta(days=int(rule.params.get("days", 30)))
+    text = doc.text
+    found = False
+    for m in pattern.finditer(text):
+        group = "date" if "date" in pattern.groupindex else 0
+        d = parse_date(m.group(group))
+        if d is None:
+            continue
+        found = True
+        if d < earliest:
+            yield m.start(group), m.end(group), _fmt(rule, m.group(group), date=d, earliest=earliest, receipt=receipt)
+    if not found:
+        yield 0, 0, _fmt(rule, "", date="(none found)", earliest=earliest, receipt=receipt)

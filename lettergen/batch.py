@@ -166,13 +166,17 @@ def _run_chunks(tasks: Sequence[_ChunkTask], jobs: int, templates_dir: Path, as_
     done = 0
     total = sum(len(t.anchors) for t in tasks)
     if jobs <= 1 or len(tasks) <= 1:
+        global _RENDERER
         _init_worker(str(templates_dir), as_of)
-        for t in tasks:
-            r = _typeset_chunk(t)
-            done += len(t.anchors)
-            if progress:
-                progress(done, total)
-            yield r
+        try:
+            for t in tasks:
+                r = _typeset_chunk(t)
+                done += len(t.anchors)
+                if progress:
+                    progress(done, total)
+                yield r
+        finally:
+            _RENDERER = None  # free the fonts now, not during interpreter teardown
         return
     with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker, initargs=(str(templates_dir), as_of)) as pool:
         for r in pool.map(_typeset_chunk, tasks):

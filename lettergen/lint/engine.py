@@ -72,7 +72,8 @@ def _verbatim_pattern(text: str) -> re.Pattern[str]:
 def verbatim_spans(doc: LintDoc, packs: Sequence[Pack]) -> list[tuple[int, int]]:
     """Where the exact text of a required notice (a ``required`` rule's ``text``) stands in the document.
 
-    ``check`` rules may carry the notice in ``params.text`` (e.g. NY's time-barred
+    A match that overlaps a notice at all is dropped (the notice's words are the
+    law's, not ours). ``check`` rules may carry the notice in ``params.text`` (e.g. NY's time-barred
     notice). Statutory notices must be printed word for word, and some of their words
     ("judgment", "arrest", "sue") would trip wording rules, so wording rules do
     not look inside them. Matching ignores case and whitespace.
@@ -102,7 +103,7 @@ def lint_doc(doc: LintDoc, packs: Sequence[Pack], ctx: LintContext, rendered: bo
                 for a, b, message in run_kind(doc, ctx, rule, segs):
                     if (rule.id, a, b) in seen:
                         continue
-                    if b > a and rule.extends in ("existence", "substitution", "occurrence", "conditional") and any(x <= a and b <= y for x, y in exempt):
+                    if b > a and rule.extends in ("existence", "substitution", "occurrence", "conditional") and any(a < y and x < b for x, y in exempt):
                         continue
                     seen.add((rule.id, a, b))
                     findings.append(_finding(doc, rule, a, b, message))

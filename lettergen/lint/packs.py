@@ -33,7 +33,7 @@ KIND_KEYS: dict[str, tuple[str, ...]] = {
     "required": ("tokens", "text"),
     "occurrence": ("token", "max", "min"),
     "conditional": ("first", "second"),
-    "readability": ("grade", "exempt"),
+    "readability": ("grade", "exempt", "min_words"),
     "sequence": ("blocks",),
     "check": ("name", "params"),
 }
@@ -72,6 +72,8 @@ class Rule:
     max: int | None = None
     min: int | None = None
     grade: float | None = None
+    min_words: int = 30
+    """Texts shorter than this are not graded: the formula is noise on a sentence or two."""
     exempt: tuple[re.Pattern[str], ...] = ()
     blocks: tuple[tuple[str, tuple[re.Pattern[str], ...]], ...] = ()
     check: str = ""
@@ -127,6 +129,42 @@ def _check_when(p: Path, when: Any, where: str = "when") -> dict[str, Any]:
         elif not isinstance(v, (str, list)):
             raise PackError(f"{p}: '{where}.{k}' must be a value or a list of values.")
     return {k: ([v] if isinstance(v, str) else v) if k not in ("first_letter", "rendered") else v for k, v in when.items()}
+
+
+# What each named check needs in ``params``: regex lists are compiled at load time, so a
+# bad pattern fails here (naming the file and key), never in the middle of a batch.
+_PARAM_SPEC: dict[str, dict[str, str]] = {
+    "mini_miranda": {"first": "regexes", "later": "regexes"},
+    "credit_reporting_timing": {"tokens": "regexes!", "days": "int"},
+    "envelope_area": {"tokens": "regexes!"},
+    "time_barred_notice": {"text": "text!", "years": "int"},
+    "validation_period": {"pattern": "date_regex", "country": "text", "receipt_business_days": "int", "days": "int"},
+}
+
+
+def _check_params(p: Path, name: str, params: dict[str, Any]) -> None:
+    spec = _PARAM_SPEC.get(name, {})
+    for key in params:
+        if spec and key not in spec:
+            raise PackError(f"{p}: unknown key 'params.{key}' for check {name}; it takes {', '.join(spec)}.")
+    for key, kind in spec.items():
+        required = kind.endswith("!")
+        kind = kind.rstrip("!")
+        if key not in params:
+            if required:
+                raise PackError(f"{p}: missing key 'params.{key}' (check {name} needs it).")
+            continue
+        v = params[key]
+        if kind == "regexes":
+            _compile(p, f"params.{key}", v, True)
+        elif kind == "int" and not isinstance(v, int):
+            raise PackError(f"{p}: key 'params.{key}' must be a whole number.")
+        elif kind == "text" and not (isinstance(v, str) and v.strip()):
+            raise PackError(f"{p}: key 'params.{key}' must be non-empty text.")
+        elif kind == "date_regex":
+            if not isinstance(v, str) or "{date}" not in v:
+                raise PackError(f"{p}: key 'params.{key}' must be a regular expression containing {{date}}.")
+            _compile(p, f"params.{key}", v.replace("{date}", "DATE"), True)
 
 
 def load_rule(p: Path, pack: str) -> Rule:
@@ -206,6 +244,10 @@ def load_rule(p: Path, pack: str) -> Rule:
         if not isinstance(g, (int, float)):
             raise PackError(f"{p}: key 'grade' must be a number (the highest Flesch-Kincaid grade allowed).")
         kw["grade"] = float(g)
+        mw = data.get("min_words", 30)
+        if not isinstance(mw, int) or mw < 0:
+            raise PackError(f"{p}: key 'min_words' must be a whole number.")
+        kw["min_words"] = mw
         if data.get("exempt"):
             kw["exempt"] = _compile(p, "exempt", data["exempt"], ic)
     if kind == "sequence":
@@ -226,6 +268,7 @@ def load_rule(p: Path, pack: str) -> Rule:
         params = data.get("params") or {}
         if not isinstance(params, dict):
             raise PackError(f"{p}: key 'params' must be a mapping.")
+        _check_params(p, name, params)
         kw["check"], kw["params"] = name, params
     return Rule(
         id=f"{pack}.{p.stem}", pack=pack, path=p, extends=kind, message=str(data["message"]).strip(), level=data["level"],

@@ -83,11 +83,21 @@ class LintDoc:
                 target.suppressions.append(s)
 
 
+_ABBREVIATION = re.compile(r"(?:\b(?:Mr|Mrs|Ms|Mx|Dr|Prof|Rev|Hon|Sr|Jr|St|Mt|No|Nos|Nr|Ref|Acct|Dept|Attn|vs|cf|approx|e\.g|i\.e|U\.S|U\.K)|(?-i:(?<![\w.])[A-Z]))\.[\"”’)]*$", re.I)
+"""A period that ends an abbreviation or an initial ('Dr.', 'No.', 'U.S.', 'J.'), not a sentence."""
+
+
 def sentences(text: str, base: int = 0) -> list[tuple[int, int]]:
-    """(start, end) offsets of the sentences of ``text`` (shifted by ``base``)."""
+    """(start, end) offsets of the sentences of ``text`` (shifted by ``base``).
+
+    A sentence ends at '.', '!' or '?' before a capital, a digit or an opening quote, but not after an
+    abbreviation or an initial ('Dr. Smith', 'Invoice No. 12', 'the U.S. Government', 'J. Brooks').
+    """
     out = []
     pos = 0
     for m in _SENTENCE_END.finditer(text):
+        if _ABBREVIATION.search(text, max(pos, m.start() - 12), m.start()):
+            continue
         out.append((base + pos, base + m.start()))
         pos = m.end()
     out.append((base + pos, base + len(text)))

@@ -129,7 +129,7 @@ def run_kind(doc: LintDoc, ctx: LintContext, rule: "Rule", segs: list[Any]) -> I
         kept = [s for s in segs if not any(p.search(doc.text[s.start:s.end]) for p in rule.exempt)]
         text = " ".join(doc.text[s.start:s.end] for s in kept)
         grade = flesch_kincaid_grade(text)
-        if len(_WORD.findall(text)) < READABILITY_MIN_WORDS:
+        if len(_WORD.findall(text)) < rule.min_words:
             return  # too little text for a grade to mean anything
         if rule.grade is not None and grade > rule.grade and kept:
             yield kept[0].start, kept[0].start, _fmt(rule, "", grade=f"{grade:.1f}", max=f"{rule.grade:g}")
@@ -152,9 +152,6 @@ def run_kind(doc: LintDoc, ctx: LintContext, rule: "Rule", segs: list[Any]) -> I
 # ----------------------------------------------------------------------------- readability
 
 _WORD = re.compile(r"[A-Za-z]+(?:'[a-z]+)?")
-READABILITY_MIN_WORDS = 30
-"""Flesch-Kincaid is a formula for passages: below this many words (a heading, one sentence) the grade is
-noise ('We appreciate your continued business.' scores grade 11), so shorter texts are not graded."""
 
 
 def syllables(word: str) -> int:

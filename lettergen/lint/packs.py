@@ -80,6 +80,14 @@ class Rule:
     params: dict[str, Any] = field(default_factory=dict)
     examples_bad: tuple[str, ...] = ()
     examples_good: tuple[str, ...] = ()
+    fast: tuple[Any, ...] = ()
+    """Per pattern: the same regex compiled by RE2 (linear time, ~10x faster here), or None where only
+    Python's ``re`` can run it (lookaround, backreferences, non-ASCII literals). Runs on ``LintDoc.ascii_text``."""
+    pattern_literals: tuple[frozenset[str] | None, ...] = ()
+    """Per pattern (``patterns``, or ``swap`` for substitutions): its required literals, or None."""
+    prefilter: frozenset[str] | None = None
+    """Lower-case strings of which any match of the rule contains one (from ``required_literals``):
+    when the letter has none of them, the rule cannot match and its regexes are not run."""
 
     @property
     def needs_letter(self) -> bool:
@@ -165,6 +173,101 @@ def _check_params(p: Path, name: str, params: dict[str, Any]) -> None:
             if not isinstance(v, str) or "{date}" not in v:
                 raise PackError(f"{p}: key 'params.{key}' must be a regular expression containing {{date}}.")
             _compile(p, f"params.{key}", v.replace("{date}", "DATE"), True)
+
+
+try:  # RE2: optional accelerator; results are the same, only faster
+    import re2 as _re2
+except ImportError:  # pragma: no cover - google-re2 is a dependency, but lint works without it
+    _re2 = None
+
+_RE2_UNSAFE = re.compile(r"\(\?[=!<]|\\[1-9]|\(\?P[=>]|\\[AZz]|\(\?[a-zA-Z]*\)")
+
+
+def fast_pattern(pattern: str, ignorecase: bool) -> Any:
+    """The pattern compiled with RE2, when RE2 gives exactly Python's results on ASCII-mapped text."""
+    if _re2 is None or _RE2_UNSAFE.search(pattern) or not pattern.isascii():
+        return None
+    opts = _re2.Options()
+    opts.case_sensitive = not ignorecase
+    opts.log_errors = False
+    try:
+        return _re2.compile(pattern, options=opts)
+    except Exception:
+        return None
+
+
+def required_literals(pattern: str) -> frozenset[str] | None:
+    """Lower-case strings of which every match of ``pattern`` contains at least one, or None if unknown.
+
+    Read from the regex's parse tree: the first literal run of 3+ characters on
+    every path. Searching these with ``in`` is far cheaper than the regex, and a
+    text that has none of them cannot match.
+    """
+    try:
+        from re import _parser as sre_parse  # type: ignore[attr-defined]
+        from re._constants import ANY, AT, BRANCH, IN, LITERAL, MAX_REPEAT, MIN_REPEAT, SUBPATTERN  # type: ignore[attr-defined]
+        tree = sre_parse.parse(pattern)
+    except Exception:
+        return None
+
+    def lit(acc: str) -> frozenset[str] | None:
+        acc = re.sub(" +", " ", acc)
+        return frozenset({acc}) if len(acc.strip()) >= 3 else None
+
+    def best(cands: list[frozenset[str]]) -> frozenset[str] | None:
+        # the most selective set: the one whose shortest member is longest
+        return max(cands, key=lambda c: (min(len(x) for x in c), -len(c))) if cands else None
+
+    def seq(items: list[Any], acc: str = "") -> frozenset[str] | None:
+        cands: list[frozenset[str]] = []
+        for i, (op, av) in enumerate(items):
+            rest = list(items[i + 1:])
+            if op is LITERAL:
+                acc += chr(av).lower()
+                continue
+            if op is AT:
+                continue
+            if op is SUBPATTERN:  # a group: its contents, then what follows
+                sub = seq(list(av[-1]) + rest, acc)
+                return best(cands + ([sub] if sub else []))
+            if op is BRANCH:  # every branch must give literals
+                parts = [seq(list(b) + rest, acc) for b in av[1]]
+                sub = None if any(x is None for x in parts) else frozenset().union(*parts)  # type: ignore[arg-type]
+                return best(cands + ([sub] if sub else []))
+            found = lit(acc)
+            if found is not None:
+                cands.append(found)
+            acc = ""
+            if op in (MAX_REPEAT, MIN_REPEAT) and av[0] >= 1:
+                sub = seq(list(av[2]))
+                if sub is not None:
+                    cands.append(sub)
+        found = lit(acc)
+        return best(cands + ([found] if found else []))
+
+    return seq(list(tree))
+
+
+def _prefilter(data: dict[str, Any], kind: str, ignorecase: bool) -> frozenset[str] | None:
+    if kind == "existence":
+        sources = list(data["tokens"]) if isinstance(data["tokens"], list) else [data["tokens"]]
+    elif kind == "substitution":
+        sources = list(data["swap"])
+    elif kind == "occurrence" and data.get("min") is None:
+        sources = list(data["token"]) if isinstance(data["token"], list) else [data["token"]]
+    elif kind == "conditional":
+        sources = list(data["first"]) if isinstance(data["first"], list) else [data["first"]]
+    else:
+        return None
+    if not ignorecase:
+        return None
+    out: set[str] = set()
+    for src in sources:
+        lits = required_literals(src)
+        if lits is None:
+            return None
+        out |= lits
+    return frozenset(out)
 
 
 def load_rule(p: Path, pack: str) -> Rule:
@@ -270,6 +373,12 @@ def load_rule(p: Path, pack: str) -> Rule:
             raise PackError(f"{p}: key 'params' must be a mapping.")
         _check_params(p, name, params)
         kw["check"], kw["params"] = name, params
+    kw["prefilter"] = _prefilter(data, kind, ic)
+    if kind in ("existence", "substitution"):
+        sources = list(data["swap"]) if kind == "substitution" else (data["tokens"] if isinstance(data["tokens"], list) else [data["tokens"]])
+        kw["fast"] = tuple(fast_pattern(src, ic) for src in sources)
+        if ic:
+            kw["pattern_literals"] = tuple(required_literals(src) for src in sources)
     return Rule(
         id=f"{pack}.{p.stem}", pack=pack, path=p, extends=kind, message=str(data["message"]).strip(), level=data["level"],
         citation=str(data["citation"]), link=str(data.get("link") or ""), scope=scope, stages=tuple(stages),

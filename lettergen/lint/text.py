@@ -58,12 +58,31 @@ class LintDoc:
     suppressions: list[Suppression] = field(default_factory=list)
     stage: str | None = None
     regions: dict[str, tuple[int, int]] = field(default_factory=dict)
+    sentence_cache: dict[int, list[tuple[int, int]]] = field(default_factory=dict, repr=False)
+    _lower: str | None = field(default=None, repr=False)
+    _ascii: str | None = field(default=None, repr=False)
     """Named spans of a rendered letter ('recipient', 'return'): the envelope-visible text."""
     _lines: list[int] = field(default_factory=list, repr=False)
 
     def __post_init__(self) -> None:
         self._lines = [0] + [m.end() for m in re.finditer("\n", self.text)]
         self._attach()
+
+    @property
+    def ascii_text(self) -> str:
+        """The text with each non-ASCII character replaced by one ASCII character of the same kind for
+        regexes (word, digit, space, other), so RE2's ASCII ``\\b`` and ``\\w`` see what Python's ``re`` sees,
+        at the same offsets."""
+        if self._ascii is None:
+            self._ascii = self.text if self.text.isascii() else "".join(ch if ch < "\x80" else _ascii_class(ch) for ch in self.text)
+        return self._ascii
+
+    @property
+    def lower_text(self) -> str:
+        """The text in lower case with whitespace as single spaces (for the rules' literal prefilters)."""
+        if self._lower is None:
+            self._lower = re.sub(r"\s+", " ", self.text.lower())
+        return self._lower
 
     def position(self, offset: int) -> tuple[int, int]:
         """1-based (line, column) of an offset."""
@@ -85,6 +104,16 @@ class LintDoc:
 
 _ABBREVIATION = re.compile(r"(?:\b(?:Mr|Mrs|Ms|Mx|Dr|Prof|Rev|Hon|Sr|Jr|St|Mt|No|Nos|Nr|Ref|Acct|Dept|Attn|vs|cf|approx|e\.g|i\.e|U\.S|U\.K)|(?-i:(?<![\w.])[A-Z]))\.[\"”’)]*$", re.I)
 """A period that ends an abbreviation or an initial ('Dr.', 'No.', 'U.S.', 'J.'), not a sentence."""
+
+
+def _ascii_class(ch: str) -> str:
+    if ch.isdigit():
+        return "0"
+    if ch.isalnum() or ch == "_" or re.match(r"\w", ch):
+        return "x"
+    if ch.isspace():
+        return " "
+    return "#"
 
 
 def sentences(text: str, base: int = 0) -> list[tuple[int, int]]:

@@ -7,6 +7,8 @@ letter data; they register with ``@check("name")``.
 
 from __future__ import annotations
 
+import bisect
+import functools
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -74,8 +76,11 @@ def _spans(doc: LintDoc, rule: "Rule", segs: list[Any]) -> list[tuple[int, int]]
     if rule.scope == "paragraph":
         return [(s.start, s.end) for s in segs]
     out: list[tuple[int, int]] = []
+    cache = doc.sentence_cache
     for s in segs:
-        out += sentences(doc.text[s.start:s.end], s.start)
+        if s.start not in cache:
+            cache[s.start] = sentences(doc.text[s.start:s.end], s.start)
+        out += cache[s.start]
     return out
 
 
@@ -89,18 +94,101 @@ def _excepted(doc: LintDoc, rule: "Rule", a: int, b: int, span: tuple[int, int])
     return False
 
 
+def _finditer(doc: LintDoc, pair: Any, a: int, b: int) -> Iterator[Any]:
+    """Matches of one pattern in doc.text[a:b]: by RE2 on the ASCII-mapped text when it can, else by ``re``."""
+    pat, _sug, fast = pair
+    if fast is not None:
+        return fast.finditer(doc.ascii_text[a:b])
+    return pat.finditer(doc.text[a:b])
+
+
+def _hits_in(doc: LintDoc, rule: "Rule", span: tuple[int, int], pairs: list[Any]) -> Iterator[Hit]:
+    for pair in pairs:
+        suggestion = pair[1]
+        for m in _finditer(doc, pair, span[0], span[1]):
+            a, b = span[0] + m.start(), span[0] + m.end()
+            if m.end() == m.start() or _excepted(doc, rule, a, b, span):
+                continue
+            yield a, b, _fmt(rule, doc.text[a:b], suggestion=suggestion or "")
+
+
+@functools.lru_cache(maxsize=4096)
+def _edge_sensitive_src(src: str) -> bool:
+    return src.startswith(("^", "\\A")) or "(?<" in src or "$" in src or "\\Z" in src
+
+
+def _edge_sensitive(pat: re.Pattern[str]) -> bool:
+    """A pattern whose result can change when its text is cut at a sentence edge."""
+    return _edge_sensitive_src(pat.pattern)
+
+
+def _sentence_hits(doc: LintDoc, rule: "Rule", segs: list[Any], pairs: list[Any]) -> Iterator[Hit]:
+    """Sentence-scope matching, fast: each pattern runs once over the whole text; a match that lies inside
+    one sentence is a hit; only a paragraph where a match straddles a sentence or paragraph edge (or any
+    paragraph, for an edge-sensitive pattern) is searched again sentence by sentence, exactly."""
+    cache = doc.sentence_cache
+    for seg in segs:
+        if seg.start not in cache:
+            cache[seg.start] = sentences(doc.text[seg.start:seg.end], seg.start)
+    seg_starts = [g.start for g in segs]
+    lo, hi = segs[0].start, segs[-1].end
+    for pair in pairs:
+        if _edge_sensitive(pair[0]):
+            for seg in segs:
+                for span in cache[seg.start]:
+                    yield from _hits_in(doc, rule, span, [pair])
+            continue
+        found: list[tuple[int, int, int, tuple[int, int]]] = []
+        redo: set[int] = set()
+        for m in _finditer(doc, pair, lo, hi):
+            a, b = lo + m.start(), lo + m.end()
+            if b == a:
+                continue
+            j = bisect.bisect_right(seg_starts, a) - 1
+            seg = segs[j] if j >= 0 else None
+            if seg is not None and a < seg.end and b <= seg.end:
+                sents = cache[seg.start]
+                i = bisect.bisect_right([x for x, _ in sents], a) - 1
+                if i >= 0 and sents[i][0] <= a and b <= sents[i][1]:
+                    found.append((j, a, b, sents[i]))
+                    continue
+            # straddles an edge, or starts between the paragraphs looked at: redo what it touches
+            k = max(j, 0)
+            while k < len(segs) and segs[k].start < b:
+                if segs[k].end > a:
+                    redo.add(k)
+                k += 1
+        for j, a, b, span in found:
+            if j not in redo and not _excepted(doc, rule, a, b, span):
+                yield a, b, _fmt(rule, doc.text[a:b], suggestion=pair[1] or "")
+        for j in sorted(redo):
+            for span in cache[segs[j].start]:
+                yield from _hits_in(doc, rule, span, [pair])
+
+
 def run_kind(doc: LintDoc, ctx: LintContext, rule: "Rule", segs: list[Any]) -> Iterator[Hit]:
     kind = rule.extends
     if kind in ("existence", "substitution"):
-        pairs = [(p, None) for p in rule.patterns] if kind == "existence" else list(rule.swap)
+        base = [(p, None) for p in rule.patterns] if kind == "existence" else list(rule.swap)
+        fast = rule.fast or (None,) * len(base)
+        lits_all = rule.pattern_literals or (None,) * len(base)
+        low = doc.lower_text
+        # (python pattern, suggestion, RE2 pattern or None). RE2 scans a letter in microseconds; a pattern
+        # only Python's re can run is first checked for its required words, which is cheaper than the regex.
+        pairs = [(p, sug, f) for (p, sug), f, lits in zip(base, fast, lits_all)
+                 if f is not None or lits is None or any(x in low for x in lits)]
+        if not pairs:
+            return
+    elif rule.prefilter is not None:
+        low = doc.lower_text
+        if not any(lit in low for lit in rule.prefilter):
+            return
+    if kind in ("existence", "substitution"):
+        if rule.scope == "sentence":
+            yield from _sentence_hits(doc, rule, segs, pairs)
+            return
         for span in _spans(doc, rule, segs):
-            text = doc.text[span[0]:span[1]]
-            for pat, suggestion in pairs:
-                for m in pat.finditer(text):
-                    a, b = span[0] + m.start(), span[0] + m.end()
-                    if m.end() == m.start() or _excepted(doc, rule, a, b, span):
-                        continue
-                    yield a, b, _fmt(rule, m.group(0), suggestion=suggestion or "")
+            yield from _hits_in(doc, rule, span, pairs)
     elif kind == "occurrence":
         for span in _spans(doc, rule, segs):
             text = doc.text[span[0]:span[1]]
@@ -154,6 +242,7 @@ def run_kind(doc: LintDoc, ctx: LintContext, rule: "Rule", segs: list[Any]) -> I
 _WORD = re.compile(r"[A-Za-z]+(?:'[a-z]+)?")
 
 
+@functools.lru_cache(maxsize=65536)
 def syllables(word: str) -> int:
     w = word.lower()
     if len(w) <= 3:

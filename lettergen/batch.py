@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -146,6 +147,8 @@ def _typeset_chunk(task: _ChunkTask) -> tuple[int, list[int], list[str], list[st
     folder = Path(task.folder)
     chunk = _RENDERER.render(task.sections, task.anchors, f"chunk {task.index}")
     (folder / ".chunks" / f"{task.index:05d}.pdf").write_bytes(chunk.pdf)
+    if "docx" in task.formats:  # batch.docx is built from these at the end, in order
+        (folder / ".chunks" / f"{task.index:05d}.html").write_text("".join(task.sections), encoding="utf-8")
     ends = list(chunk.starts[1:]) + [chunk.pages]
     ranges = list(zip(chunk.starts, ends))
     hashes: list[str] = []
@@ -162,28 +165,47 @@ def _typeset_chunk(task: _ChunkTask) -> tuple[int, list[int], list[str], list[st
     return task.index, [e - s for s, e in ranges], hashes, list(chunk.refused)
 
 
-def _run_chunks(tasks: Sequence[_ChunkTask], jobs: int, templates_dir: Path, as_of: date, progress: Progress | None) -> Iterator[tuple[int, list[int], list[str], list[str]]]:
-    done = 0
-    total = sum(len(t.anchors) for t in tasks)
-    if jobs <= 1 or len(tasks) <= 1:
+class _Typesetter:
+    """Runs chunk tasks in order, in-process (one job) or over a pool of worker processes.
+
+    The pool is started before any letter is composed, so the workers do not
+    inherit a parent full of letters; at most ``2 x jobs`` chunks are in flight,
+    so the parent never holds more than a few chunks of HTML.
+    """
+
+    def __init__(self, jobs: int, templates_dir: Path, as_of: date) -> None:
+        self.jobs = jobs
+        self.args = (str(templates_dir), as_of)
+        self.pool: ProcessPoolExecutor | None = None
+        self.pending: deque[Any] = deque()
+
+    def __enter__(self) -> "_Typesetter":
+        if self.jobs > 1:
+            self.pool = ProcessPoolExecutor(max_workers=self.jobs, initializer=_init_worker, initargs=self.args)
+        else:
+            _init_worker(*self.args)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
         global _RENDERER
-        _init_worker(str(templates_dir), as_of)
-        try:
-            for t in tasks:
-                r = _typeset_chunk(t)
-                done += len(t.anchors)
-                if progress:
-                    progress(done, total)
-                yield r
-        finally:
-            _RENDERER = None  # free the fonts now, not during interpreter teardown
-        return
-    with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker, initargs=(str(templates_dir), as_of)) as pool:
-        for r in pool.map(_typeset_chunk, tasks):
-            done += len(r[1])
-            if progress:
-                progress(done, total)
-            yield r
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+        _RENDERER = None  # free the fonts now, not during interpreter teardown
+
+    def submit(self, task: _ChunkTask) -> Iterator[tuple[_ChunkTask, tuple[int, list[int], list[str], list[str]]]]:
+        """Queue a chunk; yield the (task, result) pairs that are done, oldest first."""
+        if self.pool is None:
+            yield task, _typeset_chunk(task)
+            return
+        self.pending.append((task, self.pool.submit(_typeset_chunk, task)))
+        while len(self.pending) >= 2 * self.jobs:
+            t, fut = self.pending.popleft()
+            yield t, fut.result()
+
+    def drain(self) -> Iterator[tuple[_ChunkTask, tuple[int, list[int], list[str], list[str]]]]:
+        while self.pending:
+            t, fut = self.pending.popleft()
+            yield t, fut.result()
 
 
 # ----------------------------------------------------------------------------- the batch
@@ -220,8 +242,9 @@ def run_batch(
 
     composer = Composer(policy, options.templates, options.tones)
     composer.check(j.tone for j in result.jobs)
-    letters = [composer.compose(job) for job in result.jobs]
-    letters, held, warnings_count = gate(letters, policy, options.packs)
+    from .lint import load_packs
+
+    packs = load_packs(names=list(options.packs) if options.packs else None)
 
     out = options.out
     try:
@@ -237,8 +260,10 @@ def run_batch(
     (tmp / "letters").mkdir(parents=True)
     (tmp / ".chunks").mkdir()
     try:
-        produced, pages, refused = _typeset_and_assemble(letters, result, policy, as_of, options, formats, tmp, batch_id, composer, progress,
-                                                         len(loaded.accounts), held, warnings_count)
+        produced, held, warnings_count, pages, refused = _stream(result, policy, as_of, options, formats, tmp, batch_id, composer,
+                                                                 packs, progress)
+        _write_reports(tmp, result, policy, as_of, batch_id, formats, produced, held, warnings_count, pages, refused,
+                       len(loaded.accounts), options.record)
         shutil.rmtree(tmp / ".chunks")
         os.replace(tmp, final)
     except BaseException:
@@ -268,53 +293,96 @@ def run_batch(
                        held=held, lint_warnings=warnings_count, refused_urls=refused)
 
 
-def _typeset_and_assemble(
-    letters: list[Letter], result: PlanResult, policy: Policy, as_of: date, options: BatchOptions, formats: tuple[str, ...],
-    tmp: Path, batch_id: str, composer: Composer, progress: Progress | None, accounts_in: int, held: list[Held], lint_warnings: int,
-) -> tuple[list[Produced], int, list[str]]:
-    from .typeset.pdf import wrap_document
+def _slim(letter: Letter) -> Letter:
+    """What the reports and the ledger need of a letter after it is typeset: no HTML, little context."""
+    ctx = letter.context
+    return letter.model_copy(update={"html": "", "context": {"recipient_lines": ctx["recipient_lines"], "amount_due": ctx["amount_due"]}})
 
-    titles = [letter_title(i + 1, lt) for i, lt in enumerate(letters)]
-    bases = [letter_basename(i + 1, lt.job.account.id, lt.job.stage) for i, lt in enumerate(letters)]
+
+def _stream(
+    result: PlanResult, policy: Policy, as_of: date, options: BatchOptions, formats: tuple[str, ...], tmp: Path, batch_id: str,
+    composer: Composer, packs: Any, progress: Progress | None,
+) -> tuple[list[Produced], list[Held], int, int, list[str]]:
+    """Compose, lint and typeset chunk by chunk; return slim records of what was produced and held."""
+    from .lint import errors, lint_letter
+
+    jobs_all = result.jobs
+    total = len(jobs_all)
     size = max(1, options.chunk_size)
-    tasks = [
-        _ChunkTask(
-            index=k, sections=[lt.html for lt in letters[s:s + size]], anchors=[lt.anchor for lt in letters[s:s + size]],
-            basenames=bases[s:s + size], titles=titles[s:s + size], folder=str(tmp), formats=formats, as_of=as_of,
-            page_size="letter",
-        )
-        for k, s in enumerate(range(0, len(letters), size))
-    ]
-    jobs = options.jobs or os.cpu_count() or 1
-    pages_per_letter: list[int] = []
-    hashes: list[str] = []
-    refused: list[str] = []
-    for _index, pages, hs, ref in _run_chunks(tasks, jobs, composer.templates.folder, as_of, progress):
-        pages_per_letter += pages
-        hashes += hs
-        refused += ref
-    if len(pages_per_letter) != len(letters):  # pragma: no cover - a worker lost letters
-        raise TypesetError(f"typesetting returned {len(pages_per_letter)} letters for {len(letters)}; nothing was written.")
-
+    workers = options.jobs or os.cpu_count() or 1
     produced: list[Produced] = []
+    held: list[Held] = []
+    warnings = 0
+    refused: list[str] = []
+    seq = 0
     first = 1
-    for i, lt in enumerate(letters):
-        files = tuple(f"letters/{bases[i]}.{ext}" for ext in formats)
-        produced.append(Produced(seq=i + 1, letter=lt, basename=bases[i], pages=pages_per_letter[i], first_page=first,
-                                 pdf_sha256=hashes[i] if hashes else "", files=files))
-        first += pages_per_letter[i]
-    total_pages = first - 1
+    done = 0
+    bookmarks: list[tuple[str, int]] = []
 
-    chunk_files = sorted((tmp / ".chunks").glob("*.pdf"))
-    if letters:
-        merge_pdfs(chunk_files, tmp / "batch.pdf", [(titles[i], p.first_page - 1) for i, p in enumerate(produced)],
-                   f"lettergen batch {batch_id}", as_of)
-    if "docx" in formats and letters:
-        from .typeset.docx import build_docx
+    def collect(task: _ChunkTask, res: tuple[int, list[int], list[str], list[str]], slim: list[Letter]) -> None:
+        nonlocal first, done
+        _index, pages, hashes, ref = res
+        if len(pages) != len(slim):  # pragma: no cover - a worker lost letters
+            raise TypesetError(f"typesetting returned {len(pages)} letters for {len(slim)}; nothing was written.")
+        refused.extend(ref)
+        for k, lt in enumerate(slim):
+            n = int(task.basenames[k].split("-", 1)[0])
+            produced.append(Produced(seq=n, letter=lt, basename=task.basenames[k], pages=pages[k], first_page=first,
+                                     pdf_sha256=hashes[k] if hashes else "",
+                                     files=tuple(f"letters/{task.basenames[k]}.{ext}" for ext in formats)))
+            bookmarks.append((task.titles[k], first - 1))
+            first += pages[k]
+        done += len(slim)
+        if progress:
+            progress(done + len(held), total)
 
-        build_docx(wrap_document([lt.html for lt in letters], f"lettergen batch {batch_id}"), tmp / "batch.docx",
-                   page_size="letter", created=as_of, title=f"lettergen batch {batch_id}")
+    slims: dict[int, list[Letter]] = {}
+    with _Typesetter(workers, composer.templates.folder, as_of) as typesetter:
+        for k, start in enumerate(range(0, total, size)):
+            ok: list[Letter] = []
+            for job in jobs_all[start:start + size]:
+                letter = composer.compose(job)
+                findings = lint_letter(letter, policy, packs)
+                warnings += sum(1 for f in findings if f.level == "warning" and not f.suppressed)
+                errs = errors(findings)
+                if errs:
+                    held.append(Held(_slim(letter), tuple(errs)))
+                else:
+                    ok.append(letter)
+            if not ok:
+                continue
+            bases, titles = [], []
+            for lt in ok:
+                seq += 1
+                bases.append(letter_basename(seq, lt.job.account.id, lt.job.stage))
+                titles.append(letter_title(seq, lt))
+            task = _ChunkTask(index=k, sections=[lt.html for lt in ok], anchors=[lt.anchor for lt in ok], basenames=bases,
+                              titles=titles, folder=str(tmp), formats=formats, as_of=as_of, page_size="letter")
+            slims[k] = [_slim(lt) for lt in ok]
+            del ok
+            for t, res in typesetter.submit(task):
+                collect(t, res, slims.pop(t.index))
+        for t, res in typesetter.drain():
+            collect(t, res, slims.pop(t.index))
 
+    pages = first - 1
+    if produced:
+        chunk_files = sorted((tmp / ".chunks").glob("*.pdf"))
+        merge_pdfs(chunk_files, tmp / "batch.pdf", bookmarks, f"lettergen batch {batch_id}", as_of)
+        if "docx" in formats:
+            from .typeset.docx import build_docx
+            from .typeset.pdf import wrap_document
+
+            sections = [p.read_text(encoding="utf-8") for p in sorted((tmp / ".chunks").glob("*.html"))]
+            build_docx(wrap_document(sections, f"lettergen batch {batch_id}"), tmp / "batch.docx",
+                       page_size="letter", created=as_of, title=f"lettergen batch {batch_id}")
+    return produced, held, warnings, pages, refused
+
+
+def _write_reports(
+    tmp: Path, result: PlanResult, policy: Policy, as_of: date, batch_id: str, formats: tuple[str, ...], produced: list[Produced],
+    held: list[Held], lint_warnings: int, pages: int, refused: list[str], accounts_in: int, record: bool,
+) -> None:
     records = manifest_records(produced)
     (tmp / "manifest.csv").write_text(manifest_csv(records), encoding="utf-8")
     (tmp / "manifest.json").write_text(manifest_json(records, batch_id, as_of), encoding="utf-8")
@@ -322,11 +390,10 @@ def _typeset_and_assemble(
     (tmp / "rejected.csv").write_text(rejected_csv(result.rejections), encoding="utf-8")
     (tmp / "held.csv").write_text(held_csv((h.letter, h.findings) for h in held), encoding="utf-8")
     summary = Summary(batch_id=batch_id, as_of=as_of, policy=policy.name, accounts_in=accounts_in + len(rejected_account_ids(result.rejections)),
-                      produced=produced, skips=result.skips, rejections=result.rejections, pages=total_pages, formats=formats,
-                      refused_urls=refused, recorded=options.record, held=len(held), lint_warnings=lint_warnings,
+                      produced=produced, skips=result.skips, rejections=result.rejections, pages=pages, formats=formats,
+                      refused_urls=refused, recorded=record, held=len(held), lint_warnings=lint_warnings,
                       held_rules=sorted({f.rule for h in held for f in h.findings}))
     (tmp / "summary.txt").write_text(summary.text(), encoding="utf-8")
-    return produced, total_pages, refused
 
 
 def batch_hashes(folder: Path) -> dict[str, str]:

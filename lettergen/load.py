@@ -825,11 +825,7 @@ def _flat(b: _Builder, rows: list[RawRow], rejections: list[Rejection]) -> LoadR
         if conflict:
             rejections.extend(g.rejections)
             continue
-        acc = b.account(g, primary, g.rows)
-        if acc is None:
-            rejections.extend(g.rejections)
-        else:
-            accounts.append(acc)
+        _finish(b, g, primary, g.rows, accounts, rejections)
     return LoadResult(tuple(accounts), _in_input_order(rejections))
 
 
@@ -871,12 +867,17 @@ def _two_tables(b: _Builder, acc_rows: list[RawRow], inv_rows: list[RawRow], rej
             )
             rejections.extend(g.rejections)
             continue
-        acc = b.account(g, primary, g.invoice_rows)
-        if acc is None:
-            rejections.extend(g.rejections)
-        else:
-            accounts.append(acc)
+        _finish(b, g, primary, g.invoice_rows, accounts, rejections)
     return LoadResult(tuple(accounts), _in_input_order(rejections))
+
+
+def _finish(b: _Builder, g: _Group, primary: RawRow, invoice_rows: list[RawRow], accounts: list[Account], rejections: list[Rejection]) -> None:
+    """Build the group's account; it lands in ``accounts``, or its problems in ``rejections``."""
+    acc = b.account(g, primary, invoice_rows)
+    if acc is None:
+        rejections.extend(g.rejections)
+    else:
+        accounts.append(acc)
 
 
 def _in_input_order(rejections: list[Rejection]) -> tuple[Rejection, ...]:

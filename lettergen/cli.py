@@ -180,7 +180,7 @@ def batch(accounts: Path, policy_path: Path | None, as_of: str | None, out: Path
         result = run_batch(loaded, pol, day, opts, progress=bar)
     click.echo((result.folder / "summary.txt").read_text(encoding="utf-8"), nl=False)
     click.echo(f"\nBatch written to {result.folder}/")
-    for name in ("batch.pdf", "batch.docx", "manifest.csv", "skipped.csv", "rejected.csv", "summary.txt"):
+    for name in ("batch.pdf", "batch.docx", "manifest.csv", "skipped.csv", "rejected.csv", "held.csv", "summary.txt"):
         if (result.folder / name).exists():
             click.echo(f"  {result.folder / name}")
 

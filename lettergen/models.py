@@ -17,8 +17,28 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from .money import quantize
 
 
+_FIELDS_SETS: dict[frozenset[str], set[str]] = {}
+
+
+def share_fields_set(model: BaseModel) -> None:
+    """Point ``model`` at one shared copy of its set of explicitly set field names.
+
+    pydantic gives every instance its own ``__pydantic_fields_set__``: for an
+    account with three invoices that is 3.3 KB of its 6.4 KB, and a batch of
+    20,000 accounts held 65 MB of identical sets. Frozen models never change the
+    set in place (``model_copy`` copies it first), so equal sets can be one object.
+    """
+    fs = model.__pydantic_fields_set__
+    shared = _FIELDS_SETS.setdefault(frozenset(fs), fs)
+    if shared is not fs:
+        object.__setattr__(model, "__pydantic_fields_set__", shared)
+
+
 class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=False)
+
+    def model_post_init(self, context: Any, /) -> None:
+        share_fields_set(self)
 
 
 class Address(_Frozen):

@@ -93,7 +93,7 @@ def merge_pdfs(chunks: Sequence[Path], out: Path, bookmarks: Sequence[tuple[str,
 # ----------------------------------------------------------------------------- records
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Produced:
     """A letter that was typeset, with where it landed."""
 

@@ -1,7 +1,7 @@
 """PDF typesetting with WeasyPrint: fonts from the package, a fetcher that reads only allowed folders.
 
 WeasyPrint's cost is per ``write_pdf`` call (font subsetting, serialisation),
-so letters are rendered in chunks: one HTML document holds ~50 letters, each a
+so letters are rendered in chunks: one HTML document holds ~25 letters (``lettergen.batch.CHUNK_SIZE``), each a
 ``<section class="letter">`` that starts a new page, and each letter's pages are
 found again from ``page.anchors``. One ``FontConfiguration`` and one parsed
 stylesheet serve every chunk of a worker. ``SOURCE_DATE_EPOCH`` (from the

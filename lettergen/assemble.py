@@ -75,9 +75,10 @@ def _docinfo(pdf: Any, title: str, as_of: date) -> None:
     pdf.docinfo["/ModDate"] = pikepdf.String(pdf_date(as_of))
 
 
-def merge_pdfs(chunks: Sequence[Path], out: Path, bookmarks: Sequence[tuple[str, int]], title: str, as_of: date,
+def merge_pdfs(chunks: Sequence[Any], out: Path, bookmarks: Sequence[tuple[str, int]], title: str, as_of: date,
                labels: Sequence[tuple[int, str]] = ()) -> int:
-    """Concatenate chunk PDFs into ``out`` with one bookmark (title, 0-based page) per letter; returns pages.
+    """Concatenate chunk PDFs (paths, or (path, pages) parts) into ``out`` with one bookmark (title, 0-based page)
+    per letter; returns pages.
 
     Streams one chunk at a time (``lettergen.pdfconcat``): memory stays at about one
     chunk and time is linear, where building the merged file with pikepdf took
@@ -105,6 +106,10 @@ class Produced:
     """1-based page of the letter's first page in batch.pdf."""
     pdf_sha256: str
     files: tuple[str, ...] = ()
+    chunk: int = 0
+    """The typeset chunk the letter's pages are in (.chunks/NNNNN.pdf while the batch is written)..."""
+    chunk_page: int = 0
+    """... and the 0-based page there where the letter starts."""
 
 
 MANIFEST_COLUMNS = (

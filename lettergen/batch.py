@@ -92,6 +92,10 @@ class BatchOptions:
     batch_id: str | None = None
     packs: tuple[str, ...] | None = None
     """Rule packs for the lint gate; default: all shipped packs."""
+    duplex: bool | None = None
+    """Pad each letter to an even page count (a blank back page); default: the policy's mailing.duplex."""
+    debug_windows: bool = False
+    """Also write debug-windows.pdf: batch.pdf with the envelope windows drawn on every letter's first page."""
 
     @property
     def ledger_path(self) -> Path:
@@ -125,11 +129,11 @@ class BatchResult:
 _RENDERER: Any = None
 
 
-def _init_worker(templates_dir: str, as_of: date) -> None:
+def _init_worker(templates_dir: str, as_of: date, envelope: str) -> None:
     global _RENDERER
     from .typeset.pdf import PdfRenderer
 
-    _RENDERER = PdfRenderer(Path(templates_dir), as_of)
+    _RENDERER = PdfRenderer(Path(templates_dir), as_of, envelope)
 
 
 @dataclass(frozen=True)
@@ -137,35 +141,60 @@ class _ChunkTask:
     index: int
     sections: list[str]
     anchors: list[str]
-    basenames: list[str]
+    keys: list[str]
+    """Temporary file names of the letters; the parent renames them once the sequence numbers are known."""
     titles: list[str]
+    recipients: list[list[str]]
+    return_lines: list[str]
     folder: str
     formats: tuple[str, ...]
     as_of: date
     page_size: str
 
 
-def _typeset_chunk(task: _ChunkTask) -> tuple[int, list[int], list[str], list[str]]:
-    """Render one chunk: the chunk PDF, each letter's PDF cut from it, each letter's DOCX. Runs in a worker."""
+@dataclass(frozen=True)
+class _ChunkResult:
+    index: int
+    pages: list[int]
+    hashes: list[str]
+    """SHA-256 of each letter's PDF ('' for a letter the window check held, or without PDF output)."""
+    problems: list[list[str]]
+    """What the envelope-window check found on each letter's first page (empty: ready to mail)."""
+    refused: list[str]
+
+
+def _typeset_chunk(task: _ChunkTask) -> _ChunkResult:
+    """Render one chunk, check every letter's first page against the envelope windows on the PDF itself,
+    and write the chunk PDF plus each mailable letter's PDF (cut from it) and DOCX. Runs in a worker."""
+    from .envelope import check_page, first_page_words
+
     folder = Path(task.folder)
     chunk = _RENDERER.render(task.sections, task.anchors, f"chunk {task.index}")
     (folder / ".chunks" / f"{task.index:05d}.pdf").write_bytes(chunk.pdf)
-    if "docx" in task.formats:  # batch.docx is built from these at the end, in order
-        (folder / ".chunks" / f"{task.index:05d}.html").write_text("".join(task.sections), encoding="utf-8")
     ends = list(chunk.starts[1:]) + [chunk.pages]
     ranges = list(zip(chunk.starts, ends))
-    hashes: list[str] = []
-    if "pdf" in task.formats:
-        paths = [folder / "letters" / f"{b}.pdf" for b in task.basenames]
-        hashes = cut_letters(chunk.pdf, ranges, paths, task.titles, task.as_of)
+    env = _RENDERER.envelope
+    problems = [
+        check_page(words, env, recipient_lines=recipient, return_lines=task.return_lines, chars=chars, page_size=size)
+        for (words, chars, size), recipient in zip(first_page_words(chunk.pdf, list(chunk.starts), env), task.recipients)
+    ]
+    ok = [i for i, p in enumerate(problems) if not p]
+    if "docx" in task.formats:  # batch.docx is built from these at the end, in order
+        (folder / ".chunks" / f"{task.index:05d}.html").write_text("".join(task.sections[i] for i in ok), encoding="utf-8")
+    hashes = [""] * len(ranges)
+    if "pdf" in task.formats and ok:
+        cut = cut_letters(chunk.pdf, [ranges[i] for i in ok], [folder / "letters" / f"{task.keys[i]}.pdf" for i in ok],
+                          [task.titles[i] for i in ok], task.as_of)
+        for i, h in zip(ok, cut):
+            hashes[i] = h
     if "docx" in task.formats:
         from .typeset.docx import build_docx
         from .typeset.pdf import wrap_document
 
-        for section, base, title in zip(task.sections, task.basenames, task.titles):
-            build_docx(wrap_document([section], title), folder / "letters" / f"{base}.docx",
-                       page_size=task.page_size, created=task.as_of, title=title)
-    return task.index, [e - s for s, e in ranges], hashes, list(chunk.refused)
+        for i in ok:
+            build_docx(wrap_document([task.sections[i]], task.titles[i]), folder / "letters" / f"{task.keys[i]}.docx",
+                       page_size=task.page_size, created=task.as_of, title=task.titles[i])
+    return _ChunkResult(task.index, [e - s for s, e in ranges], hashes, problems, list(chunk.refused))
 
 
 class _Typesetter:
@@ -176,9 +205,9 @@ class _Typesetter:
     so the parent never holds more than a few chunks of HTML.
     """
 
-    def __init__(self, jobs: int, templates_dir: Path, as_of: date) -> None:
+    def __init__(self, jobs: int, templates_dir: Path, as_of: date, envelope: str) -> None:
         self.jobs = jobs
-        self.args = (str(templates_dir), as_of)
+        self.args = (str(templates_dir), as_of, envelope)
         self.pool: ProcessPoolExecutor | None = None
         self.pending: deque[Any] = deque()
 
@@ -201,7 +230,7 @@ class _Typesetter:
             gc.unfreeze()
         _RENDERER = None  # free the fonts now, not during interpreter teardown
 
-    def submit(self, task: _ChunkTask) -> Iterator[tuple[_ChunkTask, tuple[int, list[int], list[str], list[str]]]]:
+    def submit(self, task: _ChunkTask) -> Iterator[tuple[_ChunkTask, _ChunkResult]]:
         """Queue a chunk; yield the (task, result) pairs that are done, oldest first."""
         if self.pool is None:
             yield task, _typeset_chunk(task)
@@ -211,7 +240,7 @@ class _Typesetter:
             t, fut = self.pending.popleft()
             yield t, fut.result()
 
-    def drain(self) -> Iterator[tuple[_ChunkTask, tuple[int, list[int], list[str], list[str]]]]:
+    def drain(self) -> Iterator[tuple[_ChunkTask, _ChunkResult]]:
         while self.pending:
             t, fut = self.pending.popleft()
             yield t, fut.result()
@@ -231,7 +260,21 @@ def next_batch_id(out: Path, as_of: date, ledger: Ledger) -> str:
 
 
 def letter_title(seq: int, letter: Letter) -> str:
-    return f"{seq:04d} {letter.job.account.id} {letter.job.stage} – {letter.job.account.name}"
+    return f"{seq:04d} {letter_doc_title(letter)}"
+
+
+def letter_doc_title(letter: Letter) -> str:
+    """The title of a letter's own PDF and DOCX (the sequence number is given later, after the window check)."""
+    return f"{letter.job.account.id} {letter.job.stage} – {letter.job.account.name}"
+
+
+WINDOW_RULE = "mail.EnvelopeWindow"
+WINDOW_CITATION = ("USPS Publication 25 (the address inside the window with 1/8 in clearance); "
+                   "15 U.S.C. 1692f(8) (nothing on the envelope may show that the letter is about a debt)")
+
+
+def window_findings(problems: Sequence[str]) -> tuple[Finding, ...]:
+    return tuple(Finding(rule=WINDOW_RULE, level="error", message=p, citation=WINDOW_CITATION) for p in problems)
 
 
 def run_batch(
@@ -270,10 +313,15 @@ def run_batch(
     (tmp / "letters").mkdir(parents=True)
     (tmp / ".chunks").mkdir()
     try:
+        imb_serial = None
+        if policy.mailing.imb is not None:
+            cfg = policy.mailing.imb
+            last = ledger.last_imb_serial(cfg.barcode_id, cfg.service_type, cfg.mailer_id)
+            imb_serial = cfg.serial_start if last is None else max(last + 1, cfg.serial_start)
         produced, held, warnings_count, pages, refused = _stream(result, policy, as_of, options, formats, tmp, batch_id, composer,
-                                                                 packs, progress)
+                                                                 packs, progress, imb_serial)
         _write_reports(tmp, result, policy, as_of, batch_id, formats, produced, held, warnings_count, pages, refused,
-                       len(loaded.accounts), options.record)
+                       len(loaded.accounts) + len(rejected_account_ids(loaded.rejections)), options.record)
         shutil.rmtree(tmp / ".chunks")
         os.replace(tmp, final)
     except BaseException:
@@ -289,7 +337,7 @@ def run_batch(
                         account_id=p.letter.job.account.id, stage=p.letter.job.stage, sent_on=as_of, batch_id=batch_id,
                         template=p.letter.template, template_hash=p.letter.template_hash, content_hash=p.pdf_sha256,
                         invoices=tuple(i.number for i in p.letter.job.invoices), amount=p.letter.job.amount_due,
-                        currency=p.letter.job.currency,
+                        currency=p.letter.job.currency, imb=p.letter.imb,
                     )
                     for p in produced
                 ],
@@ -314,49 +362,60 @@ def _slim(letter: Letter) -> Letter:
 
 def _stream(
     result: PlanResult, policy: Policy, as_of: date, options: BatchOptions, formats: tuple[str, ...], tmp: Path, batch_id: str,
-    composer: Composer, packs: Any, progress: Progress | None,
+    composer: Composer, packs: Any, progress: Progress | None, imb_serial: int | None,
 ) -> tuple[list[Produced], list[Held], int, int, list[str]]:
-    """Compose, lint and typeset chunk by chunk; return slim records of what was produced and held."""
+    """Compose, lint and typeset chunk by chunk; return slim records of what was produced and held.
+
+    A letter is held (not mailed, not recorded) when the linter finds an error in
+    it, or when the envelope-window check on its typeset first page fails. Sequence
+    numbers are given after both, so the vendor's sequence has no gaps.
+    """
     from .lint import errors, lint_letter
 
     jobs_all = result.jobs
     total = len(jobs_all)
     size = max(1, options.chunk_size)
     workers = options.jobs or os.cpu_count() or 1
+    duplex = options.duplex if options.duplex is not None else policy.mailing.duplex
+    return_lines = [policy.sender.company, *policy.sender.address]
     produced: list[Produced] = []
     held: list[Held] = []
     warnings = 0
     refused: list[str] = []
     seq = 0
     first = 1
-    done = 0
-    bookmarks: list[tuple[str, int]] = []
-    labels: list[tuple[int, str]] = []
+    serial = imb_serial
 
-    def collect(task: _ChunkTask, res: tuple[int, list[int], list[str], list[str]], slim: list[Letter]) -> None:
-        nonlocal first, done
-        _index, pages, hashes, ref = res
-        if len(pages) != len(slim):  # pragma: no cover - a worker lost letters
-            raise TypesetError(f"typesetting returned {len(pages)} letters for {len(slim)}; nothing was written.")
-        refused.extend(ref)
+    def collect(task: _ChunkTask, res: _ChunkResult, slim: list[Letter]) -> None:
+        nonlocal first, seq
+        if len(res.pages) != len(slim):  # pragma: no cover - a worker lost letters
+            raise TypesetError(f"typesetting returned {len(res.pages)} letters for {len(slim)}; nothing was written.")
+        refused.extend(res.refused)
+        page = 0
         for k, lt in enumerate(slim):
-            n = int(task.basenames[k].split("-", 1)[0])
-            produced.append(Produced(seq=n, letter=lt, basename=task.basenames[k], pages=pages[k], first_page=first,
-                                     pdf_sha256=hashes[k] if hashes else "",
-                                     files=tuple(f"letters/{task.basenames[k]}.{ext}" for ext in formats)))
-            bookmarks.append((task.titles[k], first - 1))
-            labels.append((first - 1, f"{n:04d}-"))
-            first += pages[k]
-        done += len(slim)
+            at, page = page, page + res.pages[k]
+            if res.problems[k]:
+                held.append(Held(lt, window_findings(res.problems[k])))
+                continue
+            seq += 1
+            base = letter_basename(seq, lt.job.account.id, lt.job.stage)
+            for ext in formats:
+                os.replace(tmp / "letters" / f"{task.keys[k]}.{ext}", tmp / "letters" / f"{base}.{ext}")
+            produced.append(Produced(seq=seq, letter=lt, basename=base, pages=res.pages[k], first_page=first,
+                                     pdf_sha256=res.hashes[k], files=tuple(f"letters/{base}.{ext}" for ext in formats),
+                                     chunk=task.index, chunk_page=at))
+            first += res.pages[k] + (res.pages[k] % 2 if duplex else 0)
         if progress:
-            progress(done + len(held), total)
+            progress(len(produced) + len(held), total)
 
     slims: dict[int, list[Letter]] = {}
-    with _Typesetter(workers, composer.templates.folder, as_of) as typesetter:
+    with _Typesetter(workers, composer.templates.folder, as_of, policy.envelope) as typesetter:
         for k, start in enumerate(range(0, total, size)):
             ok: list[Letter] = []
             for job in jobs_all[start:start + size]:
-                letter = composer.compose(job)
+                letter = composer.compose(job, serial)
+                if serial is not None:
+                    serial += 1
                 findings = lint_letter(letter, policy, packs)
                 warnings += sum(1 for f in findings if f.level == "warning" and not f.suppressed)
                 errs = errors(findings)
@@ -366,13 +425,10 @@ def _stream(
                     ok.append(letter)
             if not ok:
                 continue
-            bases, titles = [], []
-            for lt in ok:
-                seq += 1
-                bases.append(letter_basename(seq, lt.job.account.id, lt.job.stage))
-                titles.append(letter_title(seq, lt))
-            task = _ChunkTask(index=k, sections=[lt.html for lt in ok], anchors=[lt.anchor for lt in ok], basenames=bases,
-                              titles=titles, folder=str(tmp), formats=formats, as_of=as_of, page_size="letter")
+            task = _ChunkTask(index=k, sections=[lt.html for lt in ok], anchors=[lt.anchor for lt in ok],
+                              keys=[f".{k:05d}-{i:03d}" for i in range(len(ok))], titles=[letter_doc_title(lt) for lt in ok],
+                              recipients=[list(lt.context["recipient_lines"]) for lt in ok], return_lines=return_lines,
+                              folder=str(tmp), formats=formats, as_of=as_of, page_size="letter")
             slims[k] = [_slim(lt) for lt in ok]
             del ok
             for t, res in typesetter.submit(task):
@@ -382,8 +438,7 @@ def _stream(
 
     pages = first - 1
     if produced:
-        chunk_files = sorted((tmp / ".chunks").glob("*.pdf"))
-        merge_pdfs(chunk_files, tmp / "batch.pdf", bookmarks, f"lettergen batch {batch_id}", as_of, labels)
+        merge_batch(tmp / "batch.pdf", tmp / ".chunks", produced, f"lettergen batch {batch_id}", as_of, duplex)
         if "docx" in formats:
             from .typeset.docx import build_docx
             from .typeset.pdf import wrap_document
@@ -392,6 +447,26 @@ def _stream(
             build_docx(wrap_document(sections, f"lettergen batch {batch_id}"), tmp / "batch.docx",
                        page_size="letter", created=as_of, title=f"lettergen batch {batch_id}")
     return produced, held, warnings, pages, refused
+
+
+def merge_batch(out: Path, chunks: Path, produced: Sequence[Produced], title: str, as_of: date, duplex: bool) -> int:
+    """Write the given letters' pages, in order, from the chunk PDFs to ``out``: one bookmark and one page-label
+    range per letter; with ``duplex`` a blank back page after each letter with an odd page count."""
+    from .pdfconcat import BLANK
+
+    parts: list[tuple[Path, list[int | None]]] = []
+    bookmarks: list[tuple[str, int]] = []
+    labels: list[tuple[int, str]] = []
+    page = 0
+    for p in produced:
+        pages: list[int | None] = list(range(p.chunk_page, p.chunk_page + p.pages))
+        if duplex and p.pages % 2:
+            pages.append(BLANK)
+        parts.append((chunks / f"{p.chunk:05d}.pdf", pages))
+        bookmarks.append((letter_title(p.seq, p.letter), page))
+        labels.append((page, f"{p.seq:04d}-"))
+        page += len(pages)
+    return merge_pdfs(parts, out, bookmarks, title, as_of, labels)
 
 
 def _write_reports(
@@ -404,7 +479,7 @@ def _write_reports(
     (tmp / "skipped.csv").write_text(skipped_csv(result.skips), encoding="utf-8")
     (tmp / "rejected.csv").write_text(rejected_csv(result.rejections), encoding="utf-8")
     (tmp / "held.csv").write_text(held_csv((h.letter, h.findings) for h in held), encoding="utf-8")
-    summary = Summary(batch_id=batch_id, as_of=as_of, policy=policy.name, accounts_in=accounts_in + len(rejected_account_ids(result.rejections)),
+    summary = Summary(batch_id=batch_id, as_of=as_of, policy=policy.name, accounts_in=accounts_in,
                       produced=produced, skips=result.skips, rejections=result.rejections, pages=pages, formats=formats,
                       refused_urls=refused, recorded=record, held=len(held), lint_warnings=lint_warnings,
                       held_rules=sorted({f.rule for h in held for f in h.findings}))

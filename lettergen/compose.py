@@ -21,7 +21,6 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from babel import Locale
 from babel.dates import format_date, format_skeleton
 from babel.numbers import format_currency
 from jinja2 import FileSystemLoader, StrictUndefined, TemplateNotFound, TemplateSyntaxError, UndefinedError
@@ -203,31 +202,30 @@ class Formats:
         return format_skeleton("MMMMd" if d.year == ref.year else "yMMMMd", d, locale=self.locale)
 
 
-_COUNTRY_NAMES = Locale("en").territories
+def recipient_lines(account: Account, home_country: str = "US", usps_style: bool = False) -> list[str]:
+    """The address block as it goes on the envelope: name, attention, street lines, city line, country.
 
+    The address lines come from :func:`lettergen.usps.format_lines`: with
+    ``usps_style`` a US address is written as USPS Publication 28 asks (upper case,
+    no punctuation, standard abbreviations), and the name lines are upper-cased
+    with it; a foreign address ends with the country in capitals, except for
+    letters within ``home_country`` outside the US.
+    """
+    from .usps import country_name, format_lines, is_domestic
 
-def recipient_lines(account: Account, home_country: str = "US") -> list[str]:
-    """The address block as it goes on the envelope: name, attention, street lines, city line, country."""
     a = account.address
-    lines = [account.name]
+    names = [account.name]
     if account.attention and account.attention != account.name:
-        lines.append(f"Attn: {account.attention}")
-    lines.extend(a.lines)
-    if a.country in ("US", "CA", "AU"):
-        city = ", ".join(x for x in (a.city, " ".join(x for x in (a.region, a.postal_code) if x)) if x)
-        if city:
-            lines.append(city)
-    elif a.country in ("GB", "IE"):
-        lines.extend(x for x in (a.city.upper(), a.region, a.postal_code) if x)
-    else:
-        city = " ".join(x for x in (a.postal_code, a.city) if x)
-        if city:
-            lines.append(city)
-        if a.region:
-            lines.append(a.region)
-    if a.country != home_country:
-        lines.append(_COUNTRY_NAMES.get(a.country, a.country).upper())
-    return lines
+        names.append(f"Attn: {account.attention}")
+    domestic = is_domestic(a)
+    if usps_style and domestic:
+        names = [n.upper() for n in names]
+    lines = list(format_lines(a, usps_style=usps_style))
+    if domestic and home_country != "US":
+        lines.append(country_name("US"))
+    elif not domestic and a.country.upper() == home_country.upper() and lines and lines[-1] == country_name(a.country):
+        lines.pop()
+    return names + lines
 
 
 def _years_before(d: date, years: int) -> date:
@@ -284,8 +282,30 @@ class Composer:
                 raise ComposeError(f"{tone.where(stage, key)}: stages.{stage}.{key}: template syntax error: {exc.message}.") from None
         return self._phrases[k]
 
-    def context(self, job: LetterJob) -> tuple[dict[str, Any], date, tuple]:
+    def address_block(self, account: Account, imb_serial: int | None) -> tuple[list[str], str, dict[str, Any] | None]:
+        """Recipient lines, the CSS that fits them into the envelope window, and the IMb (or None)."""
+        from .envelope import fit, get
+        from .imb import encode, svg, tracking_code
+        from .usps import is_domestic
+
+        mailing = self.policy.mailing
+        lines = recipient_lines(account, self.home_country, mailing.usps_style)
+        imb = None
+        cfg = mailing.imb
+        digits = account.address.postal_code.replace("-", "")
+        if cfg is not None and imb_serial is not None and is_domestic(account.address) and digits.isascii() and digits.isdigit() \
+                and len(digits) in (5, 9):
+            code = tracking_code(cfg.barcode_id, cfg.service_type, cfg.mailer_id, imb_serial)
+            imb = {"tracking": code, "routing": digits, "svg": Markup(svg(encode(code, digits)))}
+        # The barcode takes about one address line of the window (0.145 in bars and their clear zone).
+        size = fit(len(lines) + (1 if imb else 0), get(self.policy.envelope))
+        font, height = size or (8.0, 1.0)  # too long even so: the window check on the PDF holds the letter
+        style = "" if (font, height) == (9.5, 1.15) else f"font-size: {font:g}pt; line-height: {height:g}"
+        return lines, style, imb
+
+    def context(self, job: LetterJob, imb_serial: int | None = None) -> tuple[dict[str, Any], date, tuple]:
         pol, acc = self.policy, job.account
+        lines, style, imb = self.address_block(acc, imb_serial)
         stage = pol.stages[job.stage_index]
         fmt = Formats(acc.locale, job.currency)
         response = self.calendar.next_business_day(job.as_of + timedelta(days=stage.response_days))
@@ -321,7 +341,9 @@ class Composer:
                 "phone": acc.phone or "", "extra": dict(acc.extra),
             },
             "salutation": acc.attention or acc.name,
-            "recipient_lines": recipient_lines(acc, self.home_country),
+            "recipient_lines": lines,
+            "recipient_style": style,
+            "imb": imb,
             "sender": pol.sender.model_dump(),
             "footer": self._footer,
             "letter": {
@@ -354,11 +376,12 @@ class Composer:
         }
         return ctx, response, plan
 
-    def compose(self, job: LetterJob) -> Letter:
+    def compose(self, job: LetterJob, imb_serial: int | None = None) -> Letter:
+        """The letter for ``job``; with the policy's ``mailing.imb`` and an ``imb_serial`` it carries an IMb."""
         stage = self.policy.stages[job.stage_index]
         tone = self.tones.get(job.tone)
         tpl = self.templates.get(stage.template)
-        ctx, response, plan = self.context(job)
+        ctx, response, plan = self.context(job, imb_serial)
         phrases: dict[str, Markup] = {}
         for key in PHRASES:
             try:
@@ -375,6 +398,7 @@ class Composer:
             job=job, html=html.strip() + "\n", anchor=ctx["letter"]["anchor"], template=stage.template,
             template_path=str(self.templates.path(stage.template)), template_hash=self.templates.sha256(stage.template),
             tone=tone.name, tone_hash=tone.sha256, response_date=response, payment_plan=plan,
+            imb=ctx["imb"]["tracking"] if ctx["imb"] else "",
             context={**ctx, "tone": {k: str(v) for k, v in phrases.items()}},
         )
 

@@ -51,7 +51,12 @@ BLOCK_TAGS: frozenset[str] = frozenset(
 )
 
 #: Elements whose content is never shown.
-HIDDEN_TAGS: frozenset[str] = frozenset({"head", "title", "meta", "script", "style", "template"})
+HIDDEN_TAGS: frozenset[str] = frozenset({"head", "title", "meta", "script", "style", "template", "svg"})
+
+#: Graphics lettergen itself puts into a letter (the Intelligent Mail barcode under the address, an
+#: inline ``<svg>`` of ``<rect>`` bars). Not allowed in templates; in the DOCX, which is for people,
+#: not for the postal scanner, they are left out.
+GRAPHIC_TAGS: frozenset[str] = frozenset({"svg", "rect"})
 
 _SUPPORTED_HINT = (
     "p, br, b/strong, i/em, u, span, small, a, ul, ol, li, "
@@ -98,11 +103,19 @@ def _parser() -> lxml.html.HTMLParser:
 
 def iter_unsupported(root: lxml.etree._Element) -> Iterator[lxml.etree._Element]:
     """Every element under (and including) ``root`` that is not in the subset, in source order."""
+    skip: set[lxml.etree._Element] = set()
     for el in root.iter():
         tag = el.tag
         if not isinstance(tag, str):  # comments, processing instructions, entities
             continue
-        if tag.lower() not in ALLOWED_TAGS:
+        if tag.lower() == "svg":
+            skip.update(el.iterdescendants())
+            continue
+        if el in skip:
+            if tag.lower() in GRAPHIC_TAGS:
+                continue
+            yield el
+        elif tag.lower() not in ALLOWED_TAGS:
             yield el
 
 

@@ -48,6 +48,10 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX letters_by_account ON letters(account_id, sent_on, id);
     """,
+    # 2: the Intelligent Mail barcode tracking code printed on each letter ('' when none)
+    """
+    ALTER TABLE letters ADD COLUMN imb TEXT NOT NULL DEFAULT ''
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -135,7 +139,7 @@ class Ledger:
         out: dict[str, list[SentLetter]] = {}
         with self._connect(write=False) as con:
             rows = con.execute(
-                "SELECT account_id, stage, sent_on, batch_id, template, template_hash, content_hash, invoices, amount, currency "
+                "SELECT account_id, stage, sent_on, batch_id, template, template_hash, content_hash, invoices, amount, currency, imb "
                 "FROM letters ORDER BY account_id, sent_on, id"
             )
             for r in rows:
@@ -143,6 +147,18 @@ class Ledger:
                     continue
                 out.setdefault(r[0], []).append(_letter(r))
         return {k: tuple(v) for k, v in out.items()}
+
+    def last_imb_serial(self, barcode_id: str, service_type: str, mailer_id: str) -> int | None:
+        """The highest IMb serial recorded for this mailer id (any barcode id or service type), or None."""
+        if not self.path.exists():
+            return None
+        start = len(barcode_id) + len(service_type) + 1
+        with self._connect(write=False) as con:
+            row = con.execute(
+                "SELECT MAX(CAST(substr(imb, ?) AS INTEGER)) FROM letters WHERE length(imb) = 20 AND substr(imb, ?, ?) = ?",
+                (start + len(mailer_id), start, len(mailer_id), mailer_id),
+            ).fetchone()
+        return None if row is None or row[0] is None else int(row[0])
 
     def batches(self) -> list[tuple[str, date, int, str]]:
         if not self.path.exists():
@@ -192,13 +208,13 @@ class Ledger:
                     (batch_id, as_of.isoformat(), len(items), source),
                 )
                 con.executemany(
-                    "INSERT INTO letters(account_id, stage, sent_on, batch_id, template, template_hash, content_hash, invoices, amount, currency) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    "INSERT INTO letters(account_id, stage, sent_on, batch_id, template, template_hash, content_hash, invoices, amount, currency, imb) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     [
                         (
                             s.account_id, s.stage, s.sent_on.isoformat(), batch_id, s.template, s.template_hash,
                             s.content_hash, json.dumps(list(s.invoices)),
-                            None if s.amount is None else str(s.amount), s.currency,
+                            None if s.amount is None else str(s.amount), s.currency, s.imb,
                         )
                         for s in items
                     ],
@@ -249,5 +265,5 @@ def _letter(r: tuple) -> SentLetter:
     return SentLetter(
         account_id=r[0], stage=r[1], sent_on=date.fromisoformat(r[2]), batch_id=r[3], template=r[4],
         template_hash=r[5], content_hash=r[6], invoices=tuple(json.loads(r[7])),
-        amount=None if r[8] is None else Decimal(r[8]), currency=r[9],
+        amount=None if r[8] is None else Decimal(r[8]), currency=r[9], imb=r[10] if len(r) > 10 else "",
     )

@@ -156,6 +156,8 @@ class SentLetter(_Frozen):
     invoices: tuple[str, ...] = ()
     amount: Decimal | None = None
     currency: str | None = None
+    imb: str = ""
+    """The 20-digit Intelligent Mail barcode tracking code printed on the letter, if any."""
 
 
 class LetterJob(_Frozen):
@@ -228,6 +230,8 @@ class Letter(_Frozen):
     tone_hash: str
     response_date: date
     payment_plan: tuple[Installment, ...] = ()
+    imb: str = ""
+    """The Intelligent Mail barcode tracking code printed under the address ('' when none)."""
     context: dict[str, Any] = Field(default_factory=dict)
 
     @property

@@ -135,6 +135,15 @@ class _Chunk:
         return obj.unparse()
 
 
+def _inherited(page: Any, key: str) -> Any:
+    node = page
+    while node is not None:
+        if key in node:
+            return node[key]
+        node = node.get("/Parent")
+    raise ValueError(f"page has no {key}")
+
+
 def _scalar(v: Any) -> bytes:
     if v is None:
         return b"null"
@@ -159,8 +168,14 @@ def _name(key: str) -> bytes:
     return bytes(out)
 
 
+BLANK = None
+"""In a page list: a blank page of the size of the page before it (duplex padding)."""
+
+Part = tuple[Path, Sequence[int | None] | None]
+
+
 def concat_pdfs(
-    inputs: Sequence[Path],
+    inputs: Sequence[Path | Part],
     out_path: Path,
     *,
     bookmarks: Sequence[tuple[str, int]] = (),
@@ -169,6 +184,9 @@ def concat_pdfs(
 ) -> int:
     """Write the pages of ``inputs`` in order to ``out_path``; return the page count.
 
+    ``inputs``: files (all their pages) or (file, pages) parts, where pages are
+    0-based page indexes of that file or :data:`BLANK` for a blank page. Parts of
+    the same file in a row share one opened file.
     ``bookmarks``: (title, 0-based page) in page order, one top-level outline item each.
     ``labels``: (0-based first page, prefix) in page order: each range's pages are
     labelled prefix + 1, 2, ... (``0001-1``, ``0001-2``), as PDF viewers show them.
@@ -176,16 +194,33 @@ def concat_pdfs(
     """
     import pikepdf
 
+    parts: list[tuple[Path, Sequence[int | None] | None]] = [p if isinstance(p, tuple) else (p, None) for p in inputs]
     with open(out_path, "wb") as f:
         out = _Out(f)
         out.write(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
         catalog, pages_root = out.reserve(), out.reserve()
         kids: list[int] = []
-        for path in inputs:
+        i = 0
+        while i < len(parts):
+            path = parts[i][0]
             with pikepdf.open(path) as src:
                 chunk = _Chunk(out, pages_root)
-                for page in src.pages:
-                    kids.append(chunk.copy_page(page.obj))
+                copied: dict[int, int] = {}
+                last_box: bytes = b"[0 0 612 792]"
+                while i < len(parts) and parts[i][0] == path:
+                    wanted = parts[i][1]
+                    for index in (range(len(src.pages)) if wanted is None else wanted):
+                        if index is BLANK:
+                            num = out.reserve()
+                            out.obj(num, b"<< /Type /Page /Parent %d 0 R /MediaBox %s /Resources << >> >>" % (pages_root, last_box))
+                        else:
+                            if index in copied:
+                                raise ValueError(f"{path}: page {index + 1} is listed twice")
+                            page = src.pages[index].obj
+                            num = copied[index] = chunk.copy_page(page)
+                            last_box = chunk.value(_inherited(page, "/MediaBox"))
+                        kids.append(num)
+                    i += 1
         n = len(kids)
         for _, page in bookmarks:
             if not 0 <= page < n:

@@ -188,9 +188,31 @@ def plan_all(
     as_of: date,
     rejections: Iterable[Rejection] = (),
 ) -> PlanResult:
-    """Plan every account, keeping input order."""
-    decisions = tuple(plan(a, policy, histories.get(a.id, ()), as_of) for a in accounts)
-    return PlanResult(as_of=as_of, decisions=decisions, rejections=tuple(rejections))
+    """Plan every account, keeping input order.
+
+    An account that would get a letter but whose address cannot be mailed (a US
+    address without a USPS state code or ZIP, a missing city or street, an
+    unknown country: ``lettergen.usps.check_address``) is rejected with the
+    reason instead: the address is never changed silently.
+    """
+    from .usps import check_address
+
+    decisions = []
+    rejected = list(rejections)
+    for a in accounts:
+        d = plan(a, policy, histories.get(a.id, ()), as_of)
+        if isinstance(d, LetterJob):
+            problems = check_address(a.address)
+            if problems:
+                src = a.source
+                rejected.append(Rejection(
+                    file=src.file if src else "input", row=src.rows[0] if src and src.rows else None, column="address",
+                    reason=f"account {a.id}: the address cannot be mailed: {'; '.join(problems)}. Correct it in the export.",
+                    code="bad_address", account_id=a.id,
+                ))
+                continue
+        decisions.append(d)
+    return PlanResult(as_of=as_of, decisions=tuple(decisions), rejections=tuple(rejected))
 
 
 def job_for_stage(account: Account, policy: Policy, history: Sequence[SentLetter], as_of: date, stage_name: str) -> LetterJob:

@@ -85,6 +85,8 @@ class Stage(_Strict):
     """The letter asks for payment or an answer within this many calendar days (moved to a business day)."""
     payment_plan: bool = False
     """Offer the policy's payment plan in this letter (the final demand does)."""
+    certified: bool = False
+    """Send this stage's letters by certified mail: they go to their own group and are marked in the manifests."""
     intended_actions: tuple[Literal["agency_referral", "credit_reporting", "legal_action", "garnishment", "repossession", "late_fees", "interest"], ...] = ()
     """Actions the firm really takes at this stage. A letter may mention only these (15 U.S.C. 1692e(5))."""
 
@@ -118,6 +120,66 @@ class PaymentPlanConfig(_Strict):
             raise ValueError(str(exc)) from None
 
 
+class ImbConfig(_Strict):
+    """Intelligent Mail barcode (USPS-B-3200): each letter gets a unique serial and an IMb under the address."""
+
+    barcode_id: str = "00"
+    """Two digits; the second 0-4 (00 when the mailpiece carries no OEL)."""
+    service_type: str
+    """Three digits, e.g. 040 (First-Class Mail with IMb Tracing) or 300 (First-Class, Full-Service)."""
+    mailer_id: str
+    """The mailer id USPS assigned: 6 digits (then 9-digit serials) or 9 digits starting with 9 (6-digit serials)."""
+    serial_start: int = Field(default=1, ge=0)
+    """The first serial ever used; later batches continue after the highest serial in the ledger."""
+
+    @field_validator("barcode_id", "service_type", "mailer_id", mode="before")
+    @classmethod
+    def _digits(cls, v: Any) -> Any:
+        return str(v) if isinstance(v, int) else v
+
+    @model_validator(mode="after")
+    def _check(self) -> "ImbConfig":
+        from .imb import ImbError, tracking_code
+
+        try:
+            tracking_code(self.barcode_id, self.service_type, self.mailer_id, self.serial_start)
+        except ImbError as exc:
+            raise ValueError(str(exc)) from None
+        return self
+
+
+VENDOR_COLUMNS = (
+    "piece_id", "sequence", "account_id", "file", "first_page", "last_page", "sheets", "duplex", "envelope", "mail_class",
+    "extra_service", "recipient_lines", "country", "imb_tracking_code", "pages_sha256",
+)
+
+
+class Mailing(_Strict):
+    """How letters are mailed: address style, duplex, inserter groups, IMb and the vendor's manifest columns."""
+
+    usps_style: bool = True
+    """Write US addresses the way USPS Publication 28 asks (upper case, no punctuation, standard abbreviations)."""
+    duplex: bool = False
+    """Print both sides: each letter is padded to an even page count so it starts on a front side (--duplex)."""
+    group_by_sheets: bool = True
+    """One PDF per sheet count for the inserter (batch-1-sheet.pdf, ...); else one PDF for all."""
+    mail_class: str = "First-Class"
+    imb: ImbConfig | None = None
+    vendor_columns: dict[str, str] | None = None
+    """The vendor's column name for each manifest column, in the vendor's order; columns left out are not written."""
+
+    @field_validator("vendor_columns")
+    @classmethod
+    def _columns(cls, v: dict[str, str] | None) -> dict[str, str] | None:
+        if v is not None:
+            unknown = [k for k in v if k not in VENDOR_COLUMNS]
+            if unknown:
+                raise ValueError(f"unknown manifest column {', '.join(unknown)}; the columns are {', '.join(VENDOR_COLUMNS)}")
+            if not v:
+                raise ValueError("name at least one column")
+        return v
+
+
 class CalendarConfig(_Strict):
     country: str = "US"
     subdivision: str | None = None
@@ -135,6 +197,9 @@ class Policy(_Strict):
     sender: Sender
     holds: Holds = Holds()
     payment_plan: PaymentPlanConfig = PaymentPlanConfig()
+    envelope: str = "us-10-double-window"
+    """The envelope preset the letters are laid out and checked for (us-10-double-window, din-5008-b, address-page)."""
+    mailing: Mailing = Mailing()
     stages: tuple[Stage, ...]
     _source: str = PrivateAttr(default="policy")
 
@@ -142,6 +207,15 @@ class Policy(_Strict):
     def source(self) -> str:
         """The file the policy was read from, for messages."""
         return self._source
+
+    @field_validator("envelope")
+    @classmethod
+    def _envelope(cls, v: str) -> str:
+        from .envelope import PRESETS
+
+        if v not in PRESETS:
+            raise ValueError(f"unknown envelope preset '{v}'; use one of {', '.join(PRESETS)}")
+        return v
 
     @model_validator(mode="after")
     def _order(self) -> "Policy":

@@ -170,9 +170,21 @@ def test_manifest_csv_and_json_agree(batch):
     assert [int(r["sequence"]) for r in batch.manifest] == list(range(1, len(batch.manifest) + 1))
 
 
+def printed_name(row: dict) -> str:
+    """The name as the address block prints it (the first address line; USPS style writes it in capitals)."""
+    first = row["address_lines"].split(" | ")[0]
+    assert first.upper() == row["name"].upper()
+    return first
+
+
 def test_no_sample_letter_is_held_by_the_lint_gate(batch):
-    """samples/README.md: 22 letters. The shipped templates and tones must pass the shipped rule packs."""
-    assert batch.held == [], "\n".join(f"{h['account_id']} {h['stage']}: {h['rule']} {h['message']} [{h['match']}]" for h in batch.held)
+    """samples/README.md: 22 letters. The shipped templates and tones pass the shipped rule packs; the one letter
+    held is ACC-1004, whose very long address does not fit the envelope window even at 8 pt."""
+    lint = [h for h in batch.held if h["rule"] != "mail.EnvelopeWindow"]
+    assert lint == [], "\n".join(f"{h['account_id']} {h['stage']}: {h['rule']} {h['message']} [{h['match']}]" for h in lint)
+    window = {h["account_id"] for h in batch.held if h["rule"] == "mail.EnvelopeWindow"}
+    assert window == {"ACC-1004"}, batch.held
+    assert any("is outside the recipient window less 1/8 in clearance" in h["message"] for h in batch.held)
 
 
 def test_sample_outcomes_match_the_samples_readme(batch):
@@ -224,7 +236,7 @@ def test_batch_pdf_pages_bookmarks_and_first_pages(batch):
         assert r["account_id"] in item.title and r["stage"] in item.title
         page = batch.pages[int(r["first_page"]) - 1]
         assert f"Account {r['account_id']} ·" in page
-        assert squash(r["name"]) in squash(page)
+        assert squash(printed_name(r)) in squash(page)
         # the letter's other pages are its own
         for k in range(1, int(r["pages"])):
             assert re.search(rf"Account {r['account_id']} ?– ?continued", batch.pages[int(r["first_page"]) - 1 + k])
@@ -253,7 +265,7 @@ def test_batch_docx_has_one_letter_per_page(batch):
     assert len(letters) == len(batch.manifest)
     for text, r in zip(letters, batch.manifest):
         joined = "\n".join(text)
-        assert f"Account {r['account_id']} ·" in joined and r["name"] in joined
+        assert f"Account {r['account_id']} ·" in joined and printed_name(r) in joined
 
 
 LOCALES = {a: rows[0]["locale"] for a, rows in csv_accounts().items() if a}
@@ -271,7 +283,7 @@ def test_each_letter_pdf_and_docx_say_the_same_words_and_amounts(batch):
         total = format_currency(Decimal(r["amount_due"]), r["currency"], locale=LOCALES[r["account_id"]], currency_digits=True)
         for text in (" ".join("\n".join(pages).split()), " ".join("\n".join(blocks).split())):
             assert f"Total due {' '.join(total.split())}" in text, (r["account_id"], total)
-            assert squash(r["name"]) in squash(text)
+            assert squash(printed_name(r)) in squash(text)
             for _, number in overdue_invoices(r["account_id"], date.fromisoformat(AS_OF)):
                 assert number in text, (r["account_id"], number)
 
@@ -495,14 +507,18 @@ def test_preview_writes_one_pdf_and_docx_and_leaves_the_ledger_alone(batch, tmp_
 
 
 def test_account_data_from_the_export_prints_as_typed(tmp_path):
-    """A name and an address line that look like Jinja and HTML, read from a CSV, print exactly as typed."""
+    """A name and an address line that look like Jinja and HTML, read from a CSV, print exactly as typed.
+
+    (With the policy's USPS style off: USPS style writes a US address block in capitals without punctuation.)"""
     name, line = "{{ 7*7 }} <b>Bob</b>", "<script>alert(1)</script>"
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(Path(POLICY).read_text(encoding="utf-8") + "\nmailing:\n  usps_style: false\n", encoding="utf-8")
     p = tmp_path / "evil.csv"
     with p.open("w", encoding="utf-8", newline="") as f:
         w = csv.writer(f)
         w.writerow(["account_id", "name", "address1", "city", "region", "postal_code", "invoice_number", "issue_date", "due_date", "balance"])
         w.writerow(["E1", name, line, "Albany", "NY", "12207", "INV-1", "2026-09-01", "2026-10-01", "100.00"])
-    r = run("preview", p, "--account", "E1", "--stage", "polite_reminder", "--policy", POLICY, "--as-of", AS_OF,
+    r = run("preview", p, "--account", "E1", "--stage", "polite_reminder", "--policy", policy, "--as-of", AS_OF,
             "--ledger", tmp_path / "none.db", "--out", tmp_path / "previews", cwd=tmp_path)
     assert r.code == 0, r
     with pdfplumber.open(tmp_path / "previews" / "E1-polite_reminder.pdf") as pdf:

@@ -70,3 +70,17 @@ def test_qpdf_finds_no_errors(inputs: list[Path], tmp_path: Path) -> None:
 def test_pdf_string_escapes() -> None:
     assert pdf_string("a(b)\\c") == b"(a\\(b\\)\\\\c)"
     assert pdf_string("é") == b"<feff00e9>"
+
+
+def test_parts_select_pages_and_blank_pages(inputs: list[Path], tmp_path: Path) -> None:
+    out = tmp_path / "out.pdf"
+    from lettergen.pdfconcat import BLANK
+
+    n = concat_pdfs([(inputs[0], [2, BLANK]), (inputs[0], [0]), (inputs[2], [1, BLANK])], out,
+                    bookmarks=[("a", 0), ("b", 2), ("c", 3)])
+    assert n == 5
+    r = pypdf.PdfReader(out)
+    assert [p.extract_text().split("\n")[0] for p in r.pages] == ["Alpha three", "", "Alpha one", "Charlie two", ""]
+    assert [float(x) for x in r.pages[1].mediabox] == [float(x) for x in r.pages[0].mediabox]
+    with pytest.raises(ValueError, match="listed twice"):
+        concat_pdfs([(inputs[0], [0, 0])], tmp_path / "x.pdf")

@@ -47,7 +47,7 @@ def inv(number: str, due: date, balance: str = "100.00", currency: str = "USD") 
 
 
 def account(*invoices: Invoice, id: str = "A1", **kw: Any) -> Account:
-    return Account(id=id, name=f"Client {id}", address=Address(lines=("1 Main Street",), city="Albany", region="NY"), invoices=invoices, **kw)
+    return Account(id=id, name=f"Client {id}", address=Address(lines=("1 Main Street",), city="Albany", region="NY", postal_code="12207"), invoices=invoices, **kw)
 
 
 def overdue_account(days: int, number: str = "INV-1", balance: str = "100.00", **kw: Any) -> Account:

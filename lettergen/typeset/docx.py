@@ -68,7 +68,7 @@ _EMU_PER_TWIP = 635
 _B, _I, _U = 1, 2, 4
 _FMT_TAGS = {"b": _B, "strong": _B, "i": _I, "em": _I, "u": _U}
 _PLAIN_INLINE = frozenset({"span", "small", "a"})
-_HIDDEN = frozenset({"head", "title", "meta"})
+_HIDDEN = frozenset({"head", "title", "meta", "svg"})  # svg: the IMb bars are for the postal scanner, not the DOCX
 _HEADING_HALF_POINTS = {"h1": 32, "h2": 28, "h3": 24, "h4": 22}  # 16/14/12/11 pt
 
 _WS = re.compile(r"[ \t\n\r\f]+")

@@ -106,7 +106,7 @@ class RenderedChunk:
 class PdfRenderer:
     """One per worker process: fonts and stylesheet parsed once, reused for every chunk."""
 
-    def __init__(self, templates_dir: Path, as_of: date) -> None:
+    def __init__(self, templates_dir: Path, as_of: date, envelope: str | None = None) -> None:
         os.environ["SOURCE_DATE_EPOCH"] = source_date_epoch(as_of)
         logging.getLogger("weasyprint").setLevel(logging.ERROR)
         logging.getLogger("fontTools").setLevel(logging.ERROR)
@@ -122,6 +122,14 @@ class PdfRenderer:
         css = self.templates_dir / "style.css"
         if css.exists():
             self.stylesheets.append(CSS(filename=str(css), font_config=self.font_config, url_fetcher=self.fetcher, base_url=base))
+        from ..envelope import DEFAULT_PRESET, css as envelope_css, get as get_envelope
+
+        self.envelope = get_envelope(envelope or DEFAULT_PRESET)
+        # After style.css: the envelope geometry (one place, lettergen/envelope.py) places the address blocks.
+        extra = envelope_css(self.envelope)
+        if self.envelope.address_page:  # the addresses alone on the first page, the letter from the second
+            extra += "p.date { break-before: page; }\n"
+        self.stylesheets.append(CSS(string=extra, font_config=self.font_config, url_fetcher=self.fetcher, base_url=base))
         # @import and @font-face URLs are fetched here, while the stylesheet is parsed, not while a chunk is
         # rendered; every chunk this stylesheet serves reports them, so the batch report never misses them.
         self.stylesheet_refused: tuple[str, ...] = tuple(self.fetcher.refused)

@@ -113,15 +113,18 @@ class Produced:
 
 
 MANIFEST_COLUMNS = (
-    "sequence", "account_id", "name", "address_lines", "stage", "tone", "template", "pages", "first_page",
-    "amount_due", "currency", "response_date", "pdf_sha256", "pdf_file", "docx_file",
+    "sequence", "account_id", "name", "address_lines", "stage", "tone", "template", "pages", "first_page", "sheets",
+    "mail_group", "amount_due", "currency", "response_date", "imb_tracking_code", "pdf_sha256", "pdf_file", "docx_file",
 )
 
 
-def manifest_records(produced: Iterable[Produced]) -> list[dict[str, Any]]:
+def manifest_records(produced: Iterable[Produced], pieces: Sequence[Any] = ()) -> list[dict[str, Any]]:
+    """One record per letter; ``pieces`` (``lettergen.mailing.Piece``, by sequence) add sheets and the mail group."""
+    by_seq = {pc.sequence: pc for pc in pieces}
     out = []
     for p in produced:
         job = p.letter.job
+        piece = by_seq.get(p.seq)
         out.append(
             {
                 "sequence": p.seq,
@@ -133,9 +136,12 @@ def manifest_records(produced: Iterable[Produced]) -> list[dict[str, Any]]:
                 "template": p.letter.template,
                 "pages": p.pages,
                 "first_page": p.first_page,
+                "sheets": piece.sheets if piece else p.pages,
+                "mail_group": piece.group if piece else "",
                 "amount_due": str(job.amount_due),
                 "currency": job.currency,
                 "response_date": p.letter.response_date.isoformat(),
+                "imb_tracking_code": p.letter.imb,
                 "pdf_sha256": p.pdf_sha256,
                 "pdf_file": next((f for f in p.files if f.endswith(".pdf")), ""),
                 "docx_file": next((f for f in p.files if f.endswith(".docx")), ""),
@@ -208,6 +214,11 @@ class Summary:
     held: int = 0
     lint_warnings: int = 0
     held_rules: Sequence[str] = ()
+    held_window: int = 0
+    """Of ``held``: letters the envelope-window check stopped (the rest the linter stopped)."""
+    mail_groups: Sequence[tuple[str, int, int]] = ()
+    """(group, pieces, sheets) of the vendor's mail/ folder."""
+    duplex: bool = False
 
     def text(self) -> str:
         by_stage: dict[str, list[Produced]] = {}
@@ -228,7 +239,8 @@ class Summary:
             f"  letters produced:  {len(self.produced)}",
             f"  skipped:           {len(self.skips)}",
             f"  rejected:          {len(rejected)}  ({len(self.rejections)} row problem{'s' if len(self.rejections) != 1 else ''}, see rejected.csv)",
-            f"  held:              {self.held}  (lint errors, see held.csv{': ' + ', '.join(self.held_rules) if self.held_rules else ''})",
+            f"  held:              {self.held}  (see held.csv: {self.held - self.held_window} by the linter, "
+            f"{self.held_window} by the envelope-window check{'; rules ' + ', '.join(self.held_rules) if self.held_rules else ''})",
             "",
             "Letters by stage:",
         ]
@@ -242,8 +254,14 @@ class Summary:
         lines.append(f"  {'total':<18} {len(self.produced):>5}   " + ", ".join(money(v, c) for c, v in sorted(totals.items())))
         lines += ["", "Skipped by reason (see skipped.csv):"]
         lines += [f"  {code:<18} {n:>5}" for code, n in sorted(skip_counts.items())] or ["  none"]
-        lines += ["", f"Lint: {self.held} letter{'s' if self.held != 1 else ''} held for errors, {self.lint_warnings} warning{'s' if self.lint_warnings != 1 else ''} in mailed letters"]
-        lines += ["", f"Pages in batch.pdf: {self.pages}", f"Formats: {', '.join(self.formats)}"]
+        lint_held = self.held - self.held_window
+        lines += ["", f"Lint: {lint_held} letter{'s' if lint_held != 1 else ''} held for errors, {self.lint_warnings} warning{'s' if self.lint_warnings != 1 else ''} in mailed letters"]
+        lines += [f"Envelope window: {self.held_window} letter{'s' if self.held_window != 1 else ''} held (address outside its window, too small, or debt wording visible)"]
+        lines += ["", f"Pages in batch.pdf: {self.pages}" + (" (duplex: a blank back page after each odd page count)" if self.duplex else ""),
+                  f"Formats: {', '.join(self.formats)}"]
+        if self.mail_groups:
+            lines += ["Mail groups (mail/): " + ", ".join(f"{g} {n} piece{'s' if n != 1 else ''} / {sh} sheet{'s' if sh != 1 else ''}"
+                                                      for g, n, sh in self.mail_groups)]
         lines.append("Ledger: recorded" if self.recorded else "Ledger: NOT recorded (draft or preview)")
         if self.refused_urls:
             lines += ["", f"Refused to load {len(set(self.refused_urls))} resource(s) named by templates or data:"]

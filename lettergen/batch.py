@@ -36,6 +36,8 @@ from .assemble import (
     skipped_csv,
 )
 from .compose import Composer
+from .envelope import debug_overlay, get as get_envelope
+from .mailing import Piece, write_mail, write_sha256sums
 from .errors import AssembleError, LedgerError, TypesetError
 from .ledger import Ledger
 from .load import LoadResult, rejected_account_ids
@@ -320,9 +322,15 @@ def run_batch(
             imb_serial = cfg.serial_start if last is None else max(last + 1, cfg.serial_start)
         produced, held, warnings_count, pages, refused = _stream(result, policy, as_of, options, formats, tmp, batch_id, composer,
                                                                  packs, progress, imb_serial)
+        env = get_envelope(policy.envelope)
+        duplex = options.duplex if options.duplex is not None else policy.mailing.duplex
+        mail = write_mail(tmp, tmp / ".chunks", produced, policy, env, batch_id, as_of, duplex) if produced else []
+        if options.debug_windows and produced:
+            debug_overlay(tmp / "batch.pdf", tmp / "debug-windows.pdf", env, [p.first_page - 1 for p in produced])
         _write_reports(tmp, result, policy, as_of, batch_id, formats, produced, held, warnings_count, pages, refused,
-                       len(loaded.accounts) + len(rejected_account_ids(loaded.rejections)), options.record)
+                       len(loaded.accounts) + len(rejected_account_ids(loaded.rejections)), options.record, mail, duplex)
         shutil.rmtree(tmp / ".chunks")
+        write_sha256sums(tmp)
         os.replace(tmp, final)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -471,9 +479,10 @@ def merge_batch(out: Path, chunks: Path, produced: Sequence[Produced], title: st
 
 def _write_reports(
     tmp: Path, result: PlanResult, policy: Policy, as_of: date, batch_id: str, formats: tuple[str, ...], produced: list[Produced],
-    held: list[Held], lint_warnings: int, pages: int, refused: list[str], accounts_in: int, record: bool,
+    held: list[Held], lint_warnings: int, pages: int, refused: list[str], accounts_in: int, record: bool, mail: Sequence[Piece] = (),
+    duplex: bool = False,
 ) -> None:
-    records = manifest_records(produced)
+    records = manifest_records(produced, mail)
     (tmp / "manifest.csv").write_text(manifest_csv(records), encoding="utf-8")
     (tmp / "manifest.json").write_text(manifest_json(records, batch_id, as_of), encoding="utf-8")
     (tmp / "skipped.csv").write_text(skipped_csv(result.skips), encoding="utf-8")
@@ -482,7 +491,11 @@ def _write_reports(
     summary = Summary(batch_id=batch_id, as_of=as_of, policy=policy.name, accounts_in=accounts_in,
                       produced=produced, skips=result.skips, rejections=result.rejections, pages=pages, formats=formats,
                       refused_urls=refused, recorded=record, held=len(held), lint_warnings=lint_warnings,
-                      held_rules=sorted({f.rule for h in held for f in h.findings}))
+                      held_rules=sorted({f.rule for h in held for f in h.findings}),
+                      held_window=sum(1 for h in held if any(f.rule == WINDOW_RULE for f in h.findings)),
+                      mail_groups=[(g, sum(1 for m in mail if m.group == g), sum(m.sheets for m in mail if m.group == g))
+                                   for g in dict.fromkeys(m.group for m in mail)],
+                      duplex=duplex)
     (tmp / "summary.txt").write_text(summary.text(), encoding="utf-8")
 
 

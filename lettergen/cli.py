@@ -157,15 +157,23 @@ def template_options(f):  # type: ignore[no-untyped-def]
 @click.option("--ledger", "ledger_path", type=click.Path(dir_okay=False, path_type=Path), help="Letter ledger. [default: OUT/lettergen.db]")
 @click.option("--jobs", type=click.IntRange(1, 64), help="Worker processes for typesetting. [default: all cores]")
 @click.option("--format", "fmt", default="pdf,docx", show_default=True, help="Letter formats: pdf, docx or pdf,docx.")
+@click.option("--duplex/--simplex", default=None,
+              help="Print on both sides: each letter gets a blank back page when its page count is odd, so every letter "
+                   "starts on a front side; the manifests count sheets. [default: the policy's mailing.duplex]")
+@click.option("--debug-windows", is_flag=True,
+              help="Also write debug-windows.pdf: batch.pdf with the envelope windows, their 1/8 in clearance and the "
+                   "area that can show through drawn on every letter's first page (for looking, not for mailing).")
 @template_options
 @input_options
 def batch(accounts: Path, policy_path: Path | None, as_of: str | None, out: Path, ledger_path: Path | None, jobs: int | None,
-          fmt: str, templates: Path | None, tones: Path | None, invoices: Path | None, mapping: Path | None,
-          date_format: str | None, encoding: str | None) -> None:
+          fmt: str, duplex: bool | None, debug_windows: bool, templates: Path | None, tones: Path | None, invoices: Path | None,
+          mapping: Path | None, date_format: str | None, encoding: str | None) -> None:
     """Produce this week's letters: one folder with every letter as PDF and DOCX, batch.pdf, batch.docx,
-    manifest.csv/.json, skipped.csv, rejected.csv and summary.txt.
+    manifest.csv/.json, skipped.csv, rejected.csv, held.csv, summary.txt, the vendor's mail/ folder (a PDF
+    and a manifest per inserter group, job.json) and SHA256SUMS.
 
-    Every account ends in exactly one of the manifest, skipped.csv or rejected.csv. The ledger records
+    Every account ends in exactly one of the manifest, skipped.csv, rejected.csv or held.csv (a letter the
+    linter or the envelope-window check stopped). The ledger records
     the letters only once every file is complete, so running the same batch again sends nothing twice.
     """
     from .batch import BatchOptions, run_batch
@@ -175,12 +183,14 @@ def batch(accounts: Path, policy_path: Path | None, as_of: str | None, out: Path
     pol = _policy(policy_path)
     _warn_harfbuzz()
     loaded = load_accounts(accounts, mapping, invoices=invoices, date_format=date_format, encoding=encoding, default_currency=pol.currency)
-    opts = BatchOptions(out=out, ledger=ledger_path, jobs=jobs, formats=formats, templates=templates, tones=tones)
+    opts = BatchOptions(out=out, ledger=ledger_path, jobs=jobs, formats=formats, templates=templates, tones=tones,
+                        duplex=duplex, debug_windows=debug_windows)
     with _Bar() as bar:
         result = run_batch(loaded, pol, day, opts, progress=bar)
     click.echo((result.folder / "summary.txt").read_text(encoding="utf-8"), nl=False)
     click.echo(f"\nBatch written to {result.folder}/")
-    for name in ("batch.pdf", "batch.docx", "manifest.csv", "skipped.csv", "rejected.csv", "held.csv", "summary.txt"):
+    for name in ("batch.pdf", "batch.docx", "manifest.csv", "skipped.csv", "rejected.csv", "held.csv", "summary.txt",
+                 "mail/job.json", "debug-windows.pdf", "SHA256SUMS"):
         if (result.folder / name).exists():
             click.echo(f"  {result.folder / name}")
 
@@ -194,10 +204,11 @@ def batch(accounts: Path, policy_path: Path | None, as_of: str | None, out: Path
 @click.option("--ledger", "ledger_path", type=click.Path(dir_okay=False, path_type=Path), default=DEFAULT_LEDGER, show_default=True,
               help="Ledger to read earlier letters from (never written).")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("previews"), show_default=True)
+@click.option("--debug-windows", is_flag=True, help="Also write NAME-windows.pdf with the envelope windows drawn on the first page.")
 @template_options
 @input_options
 def preview(accounts: Path, account_id: str, stage: str, policy_path: Path | None, as_of: str | None, ledger_path: Path,
-            out: Path, templates: Path | None, tones: Path | None, invoices: Path | None, mapping: Path | None,
+            out: Path, debug_windows: bool, templates: Path | None, tones: Path | None, invoices: Path | None, mapping: Path | None,
             date_format: str | None, encoding: str | None) -> None:
     """Write one account's letter for one stage as PDF and DOCX, without touching the ledger."""
     from .compose import Composer
@@ -219,10 +230,21 @@ def preview(accounts: Path, account_id: str, stage: str, policy_path: Path | Non
     out.mkdir(parents=True, exist_ok=True)
     base = out / f"{account_id}-{stage}"
     title = f"Preview {account_id} {stage}"
-    chunk = PdfRenderer(composer.templates.folder, day).render([letter.html], [letter.anchor], title)
+    renderer = PdfRenderer(composer.templates.folder, day, pol.envelope)
+    chunk = renderer.render([letter.html], [letter.anchor], title)
     base.with_suffix(".pdf").write_bytes(chunk.pdf)
     build_docx(wrap_document([letter.html], title), base.with_suffix(".docx"), page_size="letter", created=day, title=title)
     click.echo(f"{base}.pdf ({chunk.pages} page{'s' if chunk.pages != 1 else ''})\n{base}.docx")
+    from .envelope import check_page, debug_overlay, first_page_words
+
+    words, chars, size = first_page_words(chunk.pdf, [0], renderer.envelope)[0]
+    problems = check_page(words, renderer.envelope, recipient_lines=letter.context["recipient_lines"],
+                          return_lines=[pol.sender.company, *pol.sender.address], chars=chars, page_size=size)
+    for problem in problems:
+        click.echo(f"lettergen: envelope window ({renderer.envelope.name}): {problem}; a batch would hold this letter.", err=True)
+    if debug_windows:
+        debug_overlay(base.with_suffix(".pdf"), out / f"{account_id}-{stage}-windows.pdf", renderer.envelope, [0])
+        click.echo(f"{out / f'{account_id}-{stage}-windows.pdf'} (the envelope windows drawn on the first page)")
     if chunk.refused:
         click.echo(f"lettergen: warning: refused to load {', '.join(sorted(set(chunk.refused)))}", err=True)
 

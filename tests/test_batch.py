@@ -35,7 +35,7 @@ ACCOUNTS = SAMPLES / "accounts.csv"
 HISTORY = SAMPLES / "ledger-history.csv"
 AS_OF = "2026-11-27"
 BATCH_ID = "2026-11-27-001"
-OUTPUTS = ["batch.pdf", "batch.docx", "manifest.csv", "manifest.json", "skipped.csv", "rejected.csv", "summary.txt"]
+OUTPUTS = ["batch.pdf", "batch.docx", "manifest.csv", "manifest.json", "skipped.csv", "rejected.csv", "summary.txt", "SHA256SUMS"]
 
 
 def run(*args: object, cwd: Path) -> Run:
@@ -154,7 +154,15 @@ def test_every_output_file_is_there_and_nothing_half_written(batch):
         assert r["pdf_file"] == f"letters/{base}.pdf" and r["docx_file"] == f"letters/{base}.docx"
         expected |= {f"{base}.pdf", f"{base}.docx"}
     assert {p.name for p in (batch.folder / "letters").iterdir()} == expected
-    assert {p.name for p in batch.folder.iterdir()} == {*OUTPUTS, "held.csv", "letters"}  # held.csv: the lint gate's list
+    assert {p.name for p in batch.folder.iterdir()} == {*OUTPUTS, "held.csv", "letters", "mail"}  # held.csv: what was held and why
+    assert {p.name for p in (batch.folder / "mail").iterdir()} == {"batch-1-sheet.pdf", "manifest-1-sheet.csv", "batch-2-sheet.pdf",
+                                                                  "manifest-2-sheet.csv", "job.json"}
+    sums = (batch.folder / "SHA256SUMS").read_text(encoding="utf-8").splitlines()
+    listed = {line.split("  ", 1)[1] for line in sums}
+    assert listed == {str(p.relative_to(batch.folder)) for p in batch.folder.rglob("*") if p.is_file() and p.name != "SHA256SUMS"}
+    for line in sums:
+        digest, name = line.split("  ", 1)
+        assert hashlib.sha256((batch.folder / name).read_bytes()).hexdigest() == digest, name
     assert sorted(p.name for p in (batch.root / "out").iterdir()) == [BATCH_ID, "lettergen.db"]  # no .partial folder
 
 

@@ -6,7 +6,7 @@ AS_OF  ?= 2026-11-27
 DEMO   := batches/demo
 PIP    := $(BIN)/python -m pip install --quiet --disable-pip-version-check
 
-.PHONY: demo test install system-deps bench clean
+.PHONY: demo test install system-deps test-tools bench clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "lettergen needs Python 3.11 or newer; set PYTHON=/path/to/python3.11")'
@@ -32,6 +32,19 @@ system-deps:
 	  fi; \
 	fi
 
+# The print-quality tests run qpdf --check and pdffonts (poppler-utils) on the batch PDFs. Installed with
+# apt-get when missing and we are root; otherwise those two tests skip and say why.
+test-tools:
+	@missing=""; command -v qpdf >/dev/null || missing="$$missing qpdf"; command -v pdffonts >/dev/null || missing="$$missing poppler-utils"; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "installing$$missing (PDF checks in the tests)"; \
+	    apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null || echo "note: could not install$$missing; those tests will skip"; \
+	  else \
+	    echo "note: the qpdf/pdffonts tests skip without$$missing (sudo apt-get install$$missing)"; \
+	  fi; \
+	fi
+
 install: $(VENV)/.installed system-deps
 
 demo: install
@@ -41,7 +54,7 @@ demo: install
 	@echo
 	@echo "Demo output: $$(ls -d $(DEMO)/$(AS_OF)-*/ | head -1)  (open batch.pdf; summary.txt says what happened to every account)"
 
-test: $(VENV)/.installed-test system-deps
+test: $(VENV)/.installed-test system-deps test-tools
 	$(BIN)/python -m pytest
 
 bench: install

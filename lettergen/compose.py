@@ -284,7 +284,7 @@ class Composer:
 
     def address_block(self, account: Account, imb_serial: int | None) -> tuple[list[str], str, dict[str, Any] | None]:
         """Recipient lines, the CSS that fits them into the envelope window, and the IMb (or None)."""
-        from .envelope import fit, get
+        from .envelope import fit_lines, get
         from .imb import encode, svg, tracking_code
         from .usps import is_domestic
 
@@ -298,7 +298,7 @@ class Composer:
             code = tracking_code(cfg.barcode_id, cfg.service_type, cfg.mailer_id, imb_serial)
             imb = {"tracking": code, "routing": digits, "svg": Markup(svg(encode(code, digits)))}
         # The barcode takes about one address line of the window (0.145 in bars and their clear zone).
-        size = fit(len(lines) + (1 if imb else 0), get(self.policy.envelope))
+        size = fit_lines(lines, get(self.policy.envelope), 1 if imb else 0)
         font, height = size or (8.0, 1.0)  # too long even so: the window check on the PDF holds the letter
         style = "" if (font, height) == (9.5, 1.15) else f"font-size: {font:g}pt; line-height: {height:g}"
         return lines, style, imb

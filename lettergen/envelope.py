@@ -372,6 +372,61 @@ def fit(lines_count: int, envelope: Envelope | str) -> tuple[float, float] | Non
     return None
 
 
+_ADVANCES: dict[str, tuple[dict[int, int], int]] = {}
+
+
+def _advances(font_file: str) -> tuple[dict[int, int], int]:
+    """Advance width (font units) of every character of a shipped font, and the font's units per em."""
+    if font_file not in _ADVANCES:
+        from fontTools.ttLib import TTFont
+
+        from .typeset.pdf import FONTS_DIR
+
+        font = TTFont(str(FONTS_DIR / font_file), lazy=True)
+        hmtx = font["hmtx"]
+        _ADVANCES[font_file] = ({cp: hmtx[name][0] for cp, name in font.getBestCmap().items()}, font["head"].unitsPerEm)
+    return _ADVANCES[font_file]
+
+
+def text_width(text: str, font_pt: float) -> float:
+    """Width in pt of ``text`` set in the letters' Noto Sans at ``font_pt`` (a character Noto Sans lacks, e.g. CJK,
+    counts as one em, as the CJK fallback font sets it)."""
+    widths, upem = _advances("NotoSans-Regular.ttf")
+    return sum(widths.get(ord(ch), upem) for ch in text) * font_pt / upem
+
+
+def wrapped_lines(lines: Sequence[str], font_pt: float, width: float) -> int:
+    """How many printed lines ``lines`` take at ``font_pt`` in a block ``width`` pt wide, wrapping at spaces
+    (a word wider than the block takes lines of its own)."""
+    space = text_width(" ", font_pt)
+    total = 0
+    for line in lines:
+        count, used = 1, 0.0
+        for word in line.split():
+            w = text_width(word, font_pt)
+            if used and used + space + w > width:
+                count, used = count + 1, 0.0
+            if not used and w > width:
+                count += int(w // width)
+                w = w % width
+            used = w if not used else used + space + w
+        total += count
+    return total
+
+
+def fit_lines(lines: Sequence[str], envelope: Envelope | str, extra_lines: int = 0) -> tuple[float, float] | None:
+    """:func:`fit` for the text of an address: long lines are counted as the lines they wrap into at each size."""
+    env = _envelope(envelope)
+    for font_pt in FONT_STEPS:
+        if font_pt < env.min_font_pt - 1e-9:
+            break
+        need = wrapped_lines(lines, font_pt, env.recipient_inner.width) + extra_lines
+        for lh in LINE_HEIGHT_STEPS:
+            if capacity(env, font_pt, lh) >= need:
+                return font_pt, lh
+    return None
+
+
 def _css_num(v: float) -> str:
     s = f"{v:.3f}".rstrip("0").rstrip(".")
     return "0" if s in ("-0", "") else s

@@ -36,7 +36,7 @@ from .assemble import (
     skipped_csv,
 )
 from .compose import Composer
-from .envelope import debug_overlay, get as get_envelope
+from .envelope import debug_overlay, docx_page_size, get as get_envelope
 from .mailing import Piece, write_mail, write_sha256sums
 from .errors import AssembleError, LedgerError, TypesetError
 from .ledger import Ledger
@@ -436,7 +436,7 @@ def _stream(
             task = _ChunkTask(index=k, sections=[lt.html for lt in ok], anchors=[lt.anchor for lt in ok],
                               keys=[f".{k:05d}-{i:03d}" for i in range(len(ok))], titles=[letter_doc_title(lt) for lt in ok],
                               recipients=[list(lt.context["recipient_lines"]) for lt in ok], return_lines=return_lines,
-                              folder=str(tmp), formats=formats, as_of=as_of, page_size="letter")
+                              folder=str(tmp), formats=formats, as_of=as_of, page_size=docx_page_size(policy.envelope))
             slims[k] = [_slim(lt) for lt in ok]
             del ok
             for t, res in typesetter.submit(task):
@@ -453,7 +453,7 @@ def _stream(
 
             sections = [p.read_text(encoding="utf-8") for p in sorted((tmp / ".chunks").glob("*.html"))]
             build_docx(wrap_document(sections, f"lettergen batch {batch_id}"), tmp / "batch.docx",
-                       page_size="letter", created=as_of, title=f"lettergen batch {batch_id}")
+                       page_size=docx_page_size(policy.envelope), created=as_of, title=f"lettergen batch {batch_id}")
     return produced, held, warnings, pages, refused
 
 

@@ -213,6 +213,7 @@ def preview(accounts: Path, account_id: str, stage: str, policy_path: Path | Non
     """Write one account's letter for one stage as PDF and DOCX, without touching the ledger."""
     from .compose import Composer
     from .typeset.docx import build_docx
+    from .envelope import docx_page_size
     from .typeset.pdf import PdfRenderer, wrap_document
 
     day = _as_of(as_of)
@@ -226,14 +227,16 @@ def preview(accounts: Path, account_id: str, stage: str, policy_path: Path | Non
         raise LettergenError(f"account {account_id} is not in {accounts}; check the id (lettergen plan lists them).")
     job = job_for_stage(account, pol, Ledger(ledger_path).history(account_id), day, stage)
     composer = Composer(pol, templates, tones)
-    letter = composer.compose(job)
+    # With an IMb in the policy, the preview shows one (serial_start, a sample: previews are never mailed).
+    letter = composer.compose(job, pol.mailing.imb.serial_start if pol.mailing.imb else None)
     out.mkdir(parents=True, exist_ok=True)
     base = out / f"{account_id}-{stage}"
     title = f"Preview {account_id} {stage}"
     renderer = PdfRenderer(composer.templates.folder, day, pol.envelope)
     chunk = renderer.render([letter.html], [letter.anchor], title)
     base.with_suffix(".pdf").write_bytes(chunk.pdf)
-    build_docx(wrap_document([letter.html], title), base.with_suffix(".docx"), page_size="letter", created=day, title=title)
+    build_docx(wrap_document([letter.html], title), base.with_suffix(".docx"), page_size=docx_page_size(pol.envelope), created=day,
+               title=title)
     click.echo(f"{base}.pdf ({chunk.pages} page{'s' if chunk.pages != 1 else ''})\n{base}.docx")
     from .envelope import check_page, debug_overlay, first_page_words
 

@@ -48,6 +48,7 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
+from decimal import Decimal
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Mapping, Sequence
@@ -311,6 +312,12 @@ class UnknownEnvelopeError(ValueError, KeyError):
 
     def __str__(self) -> str:  # KeyError would show the message in quotes
         return str(self.args[0]) if self.args else ""
+
+
+def docx_page_size(envelope: Envelope | str) -> str:
+    """The DOCX page size (``lettergen.typeset.docx.PAGE_SIZES``) of the envelope's page: ``a4`` or ``letter``."""
+    env = _envelope(envelope)
+    return "a4" if abs(env.page_width - mm(210)) < 1 else "letter"
 
 
 def get(name: str) -> Envelope:
@@ -888,30 +895,237 @@ def _upper_text_ops(page: Any, cutoff: float) -> bytes:
     return pikepdf.unparse_content_stream(out)
 
 
+class _Unsupported(Exception):
+    """The fast reader met a font or operator it does not handle; pdfplumber reads the page instead."""
+
+
+_FONT_CACHE: dict[tuple[int, int], tuple[dict[int, float], float, dict[int, str], float]] = {}
+
+
+def _font_info(font: Any) -> tuple[dict[int, float], float, dict[int, str], float]:
+    """(widths by CID in text space units / 1000, default width, CID -> text, descent / 1000) of a Type0 Identity-H font."""
+    import pikepdf
+
+    key = font.objgen
+    if key in _FONT_CACHE and key != (0, 0):
+        return _FONT_CACHE[key]
+    if font.get("/Subtype") != "/Type0" or font.get("/Encoding") != "/Identity-H" or "/ToUnicode" not in font:
+        raise _Unsupported("not a Type0 Identity-H font with ToUnicode")
+    desc = font.DescendantFonts[0]
+    widths: dict[int, float] = {}
+    w = list(desc.get("/W", []))
+    i = 0
+    while i < len(w):
+        first = int(w[i])
+        if isinstance(w[i + 1], pikepdf.Array):
+            for k, v in enumerate(w[i + 1]):
+                widths[first + k] = float(v)
+            i += 2
+        else:
+            for c in range(first, int(w[i + 1]) + 1):
+                widths[c] = float(w[i + 2])
+            i += 3
+    to_text: dict[int, str] = {}
+    cmap = font.ToUnicode.read_bytes().decode("latin-1")
+    for block in re.findall(r"beginbfchar(.*?)endbfchar", cmap, re.S):
+        for src, dst in re.findall(r"<([0-9a-fA-F]+)>\s*<([0-9a-fA-F]*)>", block):
+            to_text[int(src, 16)] = bytes.fromhex(dst).decode("utf-16-be", "replace")
+    for block in re.findall(r"beginbfrange(.*?)endbfrange", cmap, re.S):
+        for lo, hi, rest in re.findall(r"<([0-9a-fA-F]+)>\s*<([0-9a-fA-F]+)>\s*(\[[^\]]*\]|<[0-9a-fA-F]*>)", block):
+            lo_i, hi_i = int(lo, 16), int(hi, 16)
+            if rest.startswith("["):
+                for k, dst in enumerate(re.findall(r"<([0-9a-fA-F]*)>", rest)):
+                    to_text[lo_i + k] = bytes.fromhex(dst).decode("utf-16-be", "replace")
+            else:
+                start = bytes.fromhex(rest[1:-1])
+                for k in range(hi_i - lo_i + 1):
+                    value = int.from_bytes(start, "big") + k
+                    to_text[lo_i + k] = value.to_bytes(len(start), "big").decode("utf-16-be", "replace")
+    descent = float(desc.FontDescriptor.get("/Descent", 0)) / 1000
+    info = (widths, float(desc.get("/DW", 1000)), to_text, descent)
+    _FONT_CACHE[key] = info
+    return info
+
+
+def _mul(m: tuple[float, ...], n: tuple[float, ...]) -> tuple[float, ...]:
+    a, b, c, d, e, f = m
+    A, B, C, D, E, F = n
+    return (a * A + b * C, a * B + b * D, c * A + d * C, c * B + d * D, e * A + f * C + E, e * B + f * D + F)
+
+
+def _page_chars(page: Any, cutoff: float) -> list[dict[str, Any]]:
+    """The characters WeasyPrint placed above ``cutoff`` (pt from the top), as pdfminer/pdfplumber would box them:
+    x0/x1 from the glyph advance, top/bottom from the font size and descent, ``size`` the rendered size.
+
+    Handles what WeasyPrint writes (Type0 Identity-H fonts, Tm-positioned TJ arrays) and raises
+    :class:`_Unsupported` for anything else, so that pdfplumber reads that page instead."""
+    import pikepdf
+
+    box = [float(v) for v in page.mediabox]
+    height = box[3] - box[1]
+    fonts = page.obj.get("/Resources", {}).get("/Font", {})
+    ctm: list[tuple[float, ...]] = [(1.0, 0.0, 0.0, 1.0, 0.0, 0.0)]
+    tm = lm = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
+    font = None
+    size = tc = rise = leading = 0.0
+    hscale = 1.0
+    chars: list[dict[str, Any]] = []
+    for operands, op in pikepdf.parse_content_stream(page):
+        o = str(op)
+        if o == "q":
+            ctm.append(ctm[-1])
+        elif o == "Q":
+            if len(ctm) > 1:
+                ctm.pop()
+        elif o == "cm":
+            ctm[-1] = _mul(tuple(float(x) for x in operands), ctm[-1])
+        elif o == "BT":
+            tm = lm = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
+        elif o == "Tf":
+            name = str(operands[0])
+            if name not in fonts:
+                raise _Unsupported(f"font {name} not in the page resources")
+            font, size = _font_info(fonts[name]), float(operands[1])
+        elif o == "Tc":
+            tc = float(operands[0])
+        elif o == "Tz":
+            hscale = float(operands[0]) / 100
+        elif o == "Ts":
+            rise = float(operands[0])
+        elif o == "TL":
+            leading = float(operands[0])
+        elif o == "Tm":
+            tm = lm = tuple(float(x) for x in operands)
+        elif o in ("Td", "TD"):
+            tx, ty = float(operands[0]), float(operands[1])
+            if o == "TD":
+                leading = -ty
+            tm = lm = _mul((1.0, 0.0, 0.0, 1.0, tx, ty), lm)
+        elif o == "T*":
+            tm = lm = _mul((1.0, 0.0, 0.0, 1.0, 0.0, -leading), lm)
+        elif o in ("Tw", "Tr", "ET"):
+            pass
+        elif o in ("TJ", "Tj"):
+            if font is None:
+                raise _Unsupported("text shown before a font was set")
+            widths, dw, to_text, descent = font
+            m = _mul(tm, ctm[-1])
+            if abs(m[1]) > 1e-6 or abs(m[2]) > 1e-6:
+                raise _Unsupported("rotated or skewed text")
+            if height - (m[5]) > cutoff + size * abs(m[3]) * 2:
+                items: list[Any] = []  # below the cutoff: only advance (nothing after it on this Tm is kept anyway)
+            else:
+                items = list(operands[0]) if o == "TJ" else [operands[0]]
+            for item in items:
+                if isinstance(item, (int, float, Decimal)) or (isinstance(item, pikepdf.Object) and not isinstance(item, pikepdf.String)):
+                    tm = _mul((1.0, 0.0, 0.0, 1.0, -float(item) / 1000 * size * hscale, 0.0), tm)
+                    continue
+                raw = bytes(item)
+                if len(raw) % 2:
+                    raise _Unsupported("odd byte count in an Identity-H string")
+                for k in range(0, len(raw), 2):
+                    cid = (raw[k] << 8) | raw[k + 1]
+                    adv = (widths.get(cid, dw) / 1000 * size + tc) * hscale
+                    m = _mul(tm, ctm[-1])
+                    sx, sy = m[0], m[3]
+                    x0 = m[4]
+                    x1 = x0 + adv * sx
+                    y_low = m[5] + (descent * size + rise) * sy
+                    y_high = y_low + size * sy
+                    top, bottom = height - max(y_low, y_high), height - min(y_low, y_high)
+                    if top < cutoff:
+                        chars.append({"text": to_text.get(cid, "\ufffd"), "x0": min(x0, x1), "x1": max(x0, x1),
+                                      "top": top, "bottom": bottom, "size": abs(y_high - y_low), "upright": True})
+                    tm = _mul((1.0, 0.0, 0.0, 1.0, adv, 0.0), tm)
+        elif o in _TEXT_SHOW:
+            raise _Unsupported(f"operator {o}")
+    return chars
+
+
+def _words(chars: list[dict[str, Any]], x_tolerance: float = 3.0, y_tolerance: float = 3.0) -> list[dict[str, Any]]:
+    """Words from characters as pdfplumber's ``extract_words(extra_attrs=["size"])`` groups them: lines by
+    ``top`` (within ``y_tolerance``), characters by ``x0`` within a line, a new word at whitespace, at a gap
+    wider than ``x_tolerance`` or where the size changes."""
+    lines: list[list[dict[str, Any]]] = []
+    for ch in sorted(chars, key=lambda c: c["top"]):
+        if lines and ch["top"] - lines[-1][-1]["top"] <= y_tolerance:
+            lines[-1].append(ch)
+        else:
+            lines.append([ch])
+    words: list[dict[str, Any]] = []
+    for line in lines:
+        current: list[dict[str, Any]] = []
+
+        def flush() -> None:
+            if current:
+                words.append({"text": "".join(c["text"] for c in current), "x0": min(c["x0"] for c in current),
+                              "x1": max(c["x1"] for c in current), "top": min(c["top"] for c in current),
+                              "bottom": max(c["bottom"] for c in current), "size": current[0]["size"], "upright": True})
+                current.clear()
+
+        for ch in sorted(line, key=lambda c: c["x0"]):
+            if ch["text"].isspace():
+                flush()
+                continue
+            if current and (ch["x0"] > current[-1]["x1"] + x_tolerance or ch["size"] != current[-1]["size"]):
+                flush()
+            current.append(ch)
+        flush()
+    return words
+
+
 def first_page_words(pdf: bytes | str | Path, pages: Sequence[int], envelope: Envelope | str
                      ) -> list[tuple[list[dict[str, Any]], list[dict[str, Any]], tuple[float, float]]]:
-    """(words, chars, page size) of each given page (0-based), read back from the PDF with pdfplumber.
+    """(words, chars, page size) of each given page (0-based), read back from the PDF.
 
     Only what can matter to the envelope is read: the text above the first fold plus a margin (the whole
-    page for an address page). pdfplumber costs ~30 ms for a whole letter page; reading the upper text of
-    all of a chunk's first pages from one small PDF costs a few ms a letter (bench/README.md)."""
+    page for an address page). pdfplumber costs ~30 ms for a whole letter page and still ~14 ms for the
+    text above the fold (pdfminer's general interpreter, pdfplumber's object conversion), half the cost of
+    laying the letter out. So the text is read here directly from the content stream (pikepdf's C++
+    tokenizer), for the fonts WeasyPrint writes (Type0, Identity-H, with ToUnicode and widths): each glyph
+    boxed as pdfminer boxes it, grouped into words as pdfplumber groups them (a test compares the two on
+    real letters). Any page with something else is read with pdfplumber."""
+    import io
+
+    import pikepdf
+
+    env = _envelope(envelope)
+    cutoff = env.page_height if env.address_page else max(env.first_fold, max(r.bottom for r in env.visible_area)) + inch(0.5)
+    out: list[tuple[list[dict[str, Any]], list[dict[str, Any]], tuple[float, float]]] = []
+    slow: list[tuple[int, int]] = []
+    with pikepdf.open(io.BytesIO(pdf) if isinstance(pdf, bytes) else str(pdf)) as src:
+        _FONT_CACHE.clear()
+        for n, i in enumerate(pages):
+            page = src.pages[i]
+            box = [float(v) for v in page.mediabox]
+            size = (box[2] - box[0], box[3] - box[1])
+            try:
+                chars = _page_chars(page, cutoff)
+                out.append((_words(chars), chars, size))
+            except _Unsupported:
+                out.append(([], [], size))
+                slow.append((n, i))
+        _FONT_CACHE.clear()
+        if slow:
+            for n, words in zip((n for n, _ in slow), _pdfplumber_words(src, [i for _, i in slow], cutoff)):
+                out[n] = words
+    return out
+
+
+def _pdfplumber_words(src: Any, pages: Sequence[int], cutoff: float
+                      ) -> list[tuple[list[dict[str, Any]], list[dict[str, Any]], tuple[float, float]]]:
+    """The same with pdfplumber, on one small PDF of the pages' text above ``cutoff``."""
     import io
 
     import pdfplumber
     import pikepdf
 
-    env = _envelope(envelope)
-    cutoff = env.page_height if env.address_page else max(env.first_fold, max(r.bottom for r in env.visible_area)) + inch(0.5)
-    src = pikepdf.open(io.BytesIO(pdf) if isinstance(pdf, bytes) else str(pdf))
-    try:
-        dst = pikepdf.new()
-        for i in pages:
-            dst.pages.append(src.pages[i])
-            dst.pages[-1].Contents = dst.make_stream(_upper_text_ops(src.pages[i], cutoff))
-        buf = io.BytesIO()
-        dst.save(buf)
-    finally:
-        src.close()
+    dst = pikepdf.new()
+    for i in pages:
+        dst.pages.append(src.pages[i])
+        dst.pages[-1].Contents = dst.make_stream(_upper_text_ops(src.pages[i], cutoff))
+    buf = io.BytesIO()
+    dst.save(buf)
     out = []
     with pdfplumber.open(io.BytesIO(buf.getvalue())) as doc:
         for page in doc.pages:

@@ -426,3 +426,23 @@ def test_debug_overlay(tmp_path):
     debug_overlay(src, tmp_path / "all.pdf", US10)
     with pikepdf.open(tmp_path / "all.pdf") as pdf:
         assert ops_count(pdf, 1, "re") >= 6
+
+
+def test_first_page_words_falls_back_to_pdfplumber_for_other_fonts(tmp_path):
+    """A page with a simple Type1 font (not what WeasyPrint writes) is read by pdfplumber instead."""
+    import pikepdf
+
+    from lettergen.envelope import first_page_words
+
+    pdf = pikepdf.new()
+    font = pdf.make_indirect(pikepdf.Dictionary(Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type1, BaseFont=pikepdf.Name.Helvetica))
+    page = pikepdf.Page(pikepdf.Dictionary(Type=pikepdf.Name.Page, MediaBox=[0, 0, 612, 792],
+                                           Resources=pikepdf.Dictionary(Font=pikepdf.Dictionary(F1=font))))
+    page.obj.Contents = pdf.make_stream(b"BT /F1 12 Tf 1 0 0 1 50 700 Tm (HELLO WORLD) Tj ET BT /F1 12 Tf 1 0 0 1 50 100 Tm (BELOW) Tj ET")
+    pdf.pages.append(page)
+    path = tmp_path / "t1.pdf"
+    pdf.save(path)
+    (words, chars, size), = first_page_words(path.read_bytes(), [0], "us-10-double-window")
+    assert size == (612.0, 792.0)
+    assert [w["text"] for w in words] == ["HELLO", "WORLD"]  # read; the text far below the fold is not
+    assert words[0]["top"] == pytest.approx(792 - 700 - 12 * 0.718, abs=2)

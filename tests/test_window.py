@@ -380,10 +380,26 @@ def test_first_page_words_reads_what_pdfplumber_reads_on_the_whole_page(policy, 
         for n, (start, (words, chars, size)) in enumerate(zip(chunk.starts, fast)):
             page = pdf.pages[start]
             assert size == (float(page.width), float(page.height)) == (612.0, 792.0)
-            whole = [key(w) for w in page.extract_words(extra_attrs=["size"]) if w["top"] < 250]
-            upper = [key(w) for w in words if w["top"] < 250]
+            # The same characters with the same boxes and sizes (to 0.01 pt) as pdfminer reads them...
+            whole_chars = sorted(key(c) for c in page.chars if c["top"] < 250 and not c["text"].isspace())
+            upper_chars = sorted(key(c) for c in chars if c["top"] < 250 and not c["text"].isspace())
+            assert len(whole_chars) > 100 and upper_chars == whole_chars, f"letter {n} (page {start})"
+            # ... and the same words, where pdfplumber does not split a word at a 1e-13 pt size difference
+            # between two fonts (it does for '〒100-0005': CJK '〒' then Latin digits, the same 8 pt)
+            whole = [w for w in page.extract_words(extra_attrs=["size"]) if w["top"] < 250]
+            upper = [w for w in words if w["top"] < 250]
             assert len(whole) > 20, whole  # letterhead, return address, recipient block, date
-            assert upper == whole, f"letter {n} (page {start})"
+
+            def lines(ws: list[dict]) -> dict[int, str]:
+                out: dict[int, list[dict]] = {}
+                for w in ws:
+                    out.setdefault(round(w["top"]), []).append(w)
+                return {t: "".join(x["text"] for x in sorted(v, key=lambda x: x["x0"])) for t, v in out.items()}
+
+            assert lines(upper) == lines(whole), f"letter {n} (page {start})"
+            same = [key(w) for w in whole if key(w) in {key(u) for u in upper}]
+            assert len(same) >= len(whole) - 4  # all but the words pdfplumber splits at a font change
+            upper = [key(w) for w in upper]
             # the recipient's first line is among them
             name = letters[n].context["recipient_lines"][0].split()[0]
             assert any(w[0] == name for w in upper), name

@@ -130,7 +130,8 @@ class PdfRenderer:
         if self.envelope.address_page:  # the addresses alone on the first page, the letter from the second
             extra += ("div.address-page-end { display: block; height: 0; break-after: page; }\n"
                       ".letterhead { position: static; margin-left: auto; }\n"
-                      "@page :nth(1 of letter) { @bottom-center { content: none; } }\n")
+                      "@page :nth(1 of letter) { @bottom-center { content: none; } }\n"
+                      "@page :nth(2 of letter) { @top-right { content: none; } }\n")
         self.stylesheets.append(CSS(string=extra, font_config=self.font_config, url_fetcher=self.fetcher, base_url=base))
         # @import and @font-face URLs are fetched here, while the stylesheet is parsed, not while a chunk is
         # rendered; every chunk this stylesheet serves reports them, so the batch report never misses them.

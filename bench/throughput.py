@@ -734,7 +734,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"batch: {r['ms_per_letter']:.1f} ms/letter wall (run_batch, {r['letters']} letters, {r['pages']} pages, "
                   f"jobs {a.jobs}, chunk {a.chunk}, formats {','.join(r['formats'])}, {r['seconds']:.1f} s; plan + compose + "
                   f"typeset + cut + merge + manifests + ledger); {memory_line(r, True)}")
-            print(f"  stages: {describe_mix(r['mix'])}; held by the lint gate: {r['held']}; batch.pdf {r['batch_pdf_bytes'] / 1e6:.1f} MB, "
+            print(f"  stages: {describe_mix(r['mix'])}; held (lint gate or envelope-window check): {r['held']}; batch.pdf {r['batch_pdf_bytes'] / 1e6:.1f} MB, "
                   f"{r['letter_files']} letter files {r['letter_bytes'] / 1e6:.1f} MB; workers {r['start_method']}ed")
             for line in probe_lines(r, a.jobs):
                 print(line)

@@ -779,7 +779,10 @@ def check_page(words: Iterable[Mapping[str, Any]], envelope: Envelope | str, *, 
         bw = block.words
         if not bw:
             continue
-        smallest = min(_char_size(w, char_list) for w in bw)
+        # only the characters on the block's lines can belong to its words (a page has hundreds of others)
+        lo, hi = min(w.rect.top for w in bw) - 1, max(w.rect.bottom for w in bw) + 1
+        near = [c for c in char_list if lo <= float(c["top"]) and float(c["bottom"]) <= hi] if char_list else char_list
+        smallest = min(_char_size(w, near) for w in bw)
         if smallest < env.min_font_pt - 0.05:
             problems.append(f"{block.label} address text is {_num(smallest)} pt; the minimum is {_num(env.min_font_pt)} pt")
 

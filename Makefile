@@ -45,6 +45,19 @@ test-tools:
 	  fi; \
 	fi
 
+# The review page's browser test drives Debian's chromium with Playwright (the pip package, from the test extra;
+# `playwright install` is never run). Installed with apt-get when missing and we are root; otherwise that test skips and says why.
+.PHONY: browser-deps
+browser-deps:
+	@if ! command -v chromium >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "installing chromium (headless browser test of the review page)"; \
+	    apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null || echo "note: could not install chromium; the browser test will skip"; \
+	  else \
+	    echo "note: the browser test of the review page skips without chromium (sudo apt-get install chromium)"; \
+	  fi; \
+	fi
+
 install: $(VENV)/.installed system-deps
 
 demo: install
@@ -54,7 +67,7 @@ demo: install
 	@echo
 	@echo "Demo output: $$(ls -d $(DEMO)/$(AS_OF)-*/ | head -1)  (open batch.pdf; summary.txt says what happened to every account)"
 
-test: $(VENV)/.installed-test system-deps test-tools
+test: $(VENV)/.installed-test system-deps test-tools browser-deps
 	$(BIN)/python -m pytest
 
 bench: install

@@ -144,6 +144,7 @@ def approve(paths: Sequence[Path], by: str, note: str, on: date, policy: Any = N
     for folder, members in by_folder.items():
         approvals = load_approvals(folder)
         n = max((int(a.id.rsplit("-", 1)[-1]) for a in approvals.values() if a.id.rsplit("-", 1)[-1].isdigit()), default=0)
+        prefix = f"{folder.name}:APR-"  # ids unique across folders: letter_templates:APR-0003, tone_profiles:APR-0001
         for f in members:
             rel = f.resolve().relative_to(folder).as_posix()
             digest = sha256_text(f)
@@ -155,7 +156,7 @@ def approve(paths: Sequence[Path], by: str, note: str, on: date, policy: Any = N
             copy = Path(APPROVED_DIR) / rel
             (folder / copy).parent.mkdir(parents=True, exist_ok=True)
             (folder / copy).write_bytes(f.read_bytes())
-            approvals[rel] = Approval(id=f"APR-{n:04d}", path=rel, sha256=digest, approved_by=by, approved_on=on.isoformat(),
+            approvals[rel] = Approval(id=f"{prefix}{n:04d}", path=rel, sha256=digest, approved_by=by, approved_on=on.isoformat(),
                                       note=note, rule_packs=versions, copy=copy.as_posix())
             done.append(approvals[rel])
         _save(folder, approvals)

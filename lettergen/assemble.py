@@ -110,6 +110,8 @@ class Produced:
     """The typeset chunk the letter's pages are in (.chunks/NNNNN.pdf while the batch is written)..."""
     chunk_page: int = 0
     """... and the 0-based page there where the letter starts."""
+    lint: tuple[Any, ...] = ()
+    """The letter's lint findings (warnings, suppressed ones): kept for the evidence trail."""
 
 
 MANIFEST_COLUMNS = (

@@ -96,6 +96,9 @@ class BatchOptions:
     """Rule packs for the lint gate; default: all shipped packs."""
     duplex: bool | None = None
     """Pad each letter to an even page count (a blank back page); default: the policy's mailing.duplex."""
+    draft: bool = False
+    """Run although a template or tone profile is not approved: every PDF page and DOCX header says
+    "DRAFT – NOT APPROVED", and nothing is recorded in the ledger."""
     debug_windows: bool = False
     """Also write debug-windows.pdf: batch.pdf with the envelope windows drawn on every letter's first page."""
 
@@ -131,11 +134,20 @@ class BatchResult:
 _RENDERER: Any = None
 
 
-def _init_worker(templates_dir: str, as_of: date, envelope: str) -> None:
+def _init_worker(templates_dir: str, as_of: date, envelope: str, draft: bool = False) -> None:
     global _RENDERER
     from .typeset.pdf import PdfRenderer
 
-    _RENDERER = PdfRenderer(Path(templates_dir), as_of, envelope)
+    _RENDERER = PdfRenderer(Path(templates_dir), as_of, envelope, draft)
+
+
+def _without_stamp(words: list[dict[str, Any]], chars: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The page's words and characters without the draft stamp (44 pt, diagonal: it is not mailed)."""
+    from .typeset.pdf import DRAFT_STAMP
+
+    stamp = set(DRAFT_STAMP.split()) | set(DRAFT_STAMP.replace(" ", ""))
+    keep = [w for w in words if not (float(w.get("size", 0)) > 30 and w["text"] in stamp)]
+    return keep, [c for c in chars if not (float(c.get("size", 0)) > 30 and c["text"] in stamp)]
 
 
 @dataclass(frozen=True)
@@ -176,9 +188,12 @@ def _typeset_chunk(task: _ChunkTask) -> _ChunkResult:
     ends = list(chunk.starts[1:]) + [chunk.pages]
     ranges = list(zip(chunk.starts, ends))
     env = _RENDERER.envelope
+    pages = first_page_words(chunk.pdf, list(chunk.starts), env)
+    if _RENDERER.draft:
+        pages = [(*_without_stamp(words, chars), size) for words, chars, size in pages]
     problems = [
         check_page(words, env, recipient_lines=recipient, return_lines=task.return_lines, chars=chars, page_size=size)
-        for (words, chars, size), recipient in zip(first_page_words(chunk.pdf, list(chunk.starts), env), task.recipients)
+        for (words, chars, size), recipient in zip(pages, task.recipients)
     ]
     ok = [i for i, p in enumerate(problems) if not p]
     if "docx" in task.formats:  # batch.docx is built from these at the end, in order
@@ -191,11 +206,12 @@ def _typeset_chunk(task: _ChunkTask) -> _ChunkResult:
             hashes[i] = h
     if "docx" in task.formats:
         from .typeset.docx import build_docx
-        from .typeset.pdf import wrap_document
+        from .typeset.pdf import DRAFT_STAMP, wrap_document
 
         for i in ok:
             build_docx(wrap_document([task.sections[i]], task.titles[i]), folder / "letters" / f"{task.keys[i]}.docx",
-                       page_size=task.page_size, created=task.as_of, title=task.titles[i])
+                       page_size=task.page_size, created=task.as_of, title=task.titles[i],
+                       header_text=DRAFT_STAMP if _RENDERER.draft else None)
     return _ChunkResult(task.index, [e - s for s, e in ranges], hashes, problems, list(chunk.refused))
 
 
@@ -207,9 +223,9 @@ class _Typesetter:
     so the parent never holds more than a few chunks of HTML.
     """
 
-    def __init__(self, jobs: int, templates_dir: Path, as_of: date, envelope: str) -> None:
+    def __init__(self, jobs: int, templates_dir: Path, as_of: date, envelope: str, draft: bool = False) -> None:
         self.jobs = jobs
-        self.args = (str(templates_dir), as_of, envelope)
+        self.args = (str(templates_dir), as_of, envelope, draft)
         self.pool: ProcessPoolExecutor | None = None
         self.pending: deque[Any] = deque()
 
@@ -251,11 +267,21 @@ class _Typesetter:
 # ----------------------------------------------------------------------------- the batch
 
 
-def next_batch_id(out: Path, as_of: date, ledger: Ledger) -> str:
+def files_in_use(composer: Composer, result: PlanResult) -> list[Path]:
+    """The template files (template, shared partials, style.css) and tone profiles the planned letters use."""
+    files: dict[Path, None] = {}
+    for template in sorted({j.template for j in result.jobs}):
+        files.update(dict.fromkeys(composer.templates.files(template)))
+    for tone in sorted({j.tone for j in result.jobs}):
+        files[composer.tones.get(tone).path] = None
+    return list(files)
+
+
+def next_batch_id(out: Path, as_of: date, ledger: Ledger, draft: bool = False) -> str:
     taken = {b[0] for b in ledger.batches()}
     n = 1
     while True:
-        bid = f"{as_of.isoformat()}-{n:03d}"
+        bid = f"{'draft-' if draft else ''}{as_of.isoformat()}-{n:03d}"
         if bid not in taken and not (out / bid).exists():
             return bid
         n += 1
@@ -297,6 +323,13 @@ def run_batch(
 
     composer = Composer(policy, options.templates, options.tones)
     composer.check(j.tone for j in result.jobs)
+    from .approval import ApprovalError, refusal, status
+
+    statuses = [status(f) for f in files_in_use(composer, result)]
+    missing = [st for st in statuses if not st.ok]
+    if missing and not options.draft:
+        raise ApprovalError(refusal(missing))
+    approval_ids = {st.path.resolve(): st.approval.id for st in statuses if st.ok and st.approval}
     from .lint import load_packs
 
     packs = load_packs(names=list(options.packs) if options.packs else None)
@@ -306,7 +339,7 @@ def run_batch(
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise AssembleError(f"{out}: cannot create the output folder ({exc.strerror}); pass another --out.") from None
-    batch_id = options.batch_id or next_batch_id(out, as_of, ledger)
+    batch_id = options.batch_id or next_batch_id(out, as_of, ledger, options.draft)
     final = out / batch_id
     if final.exists():
         raise AssembleError(f"{final}: a batch folder with this id exists already; choose another --out or batch id.")
@@ -328,7 +361,8 @@ def run_batch(
         if options.debug_windows and produced:
             debug_overlay(tmp / "batch.pdf", tmp / "debug-windows.pdf", env, [p.first_page - 1 for p in produced])
         _write_reports(tmp, result, policy, as_of, batch_id, formats, produced, held, warnings_count, pages, refused,
-                       len(loaded.accounts) + len(rejected_account_ids(loaded.rejections)), options.record, mail, duplex)
+                       len(loaded.accounts) + len(rejected_account_ids(loaded.rejections)), options.record and not options.draft,
+                       mail, duplex)
         shutil.rmtree(tmp / ".chunks")
         write_sha256sums(tmp)
         os.replace(tmp, final)
@@ -336,7 +370,21 @@ def run_batch(
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     recorded = False
-    if options.record:
+    if options.record and not options.draft:
+        from .evidence import folder_hashes, letter_evidence
+
+        files = folder_hashes(final)
+
+        def approvals_of(letter: Letter) -> dict[str, str]:
+            used = [*composer.templates.files(letter.template), composer.tones.get(letter.tone).path]
+            return {f"{p.parent.name}/{p.name}": approval_ids[p.resolve()] for p in used if p.resolve() in approval_ids}
+
+        evidence = [
+            letter_evidence(p.letter, findings=p.lint, packs=packs, approvals=approvals_of(p.letter),
+                            pdf_file=next((f for f in p.files if f.endswith(".pdf")), ""), pdf_sha256=p.pdf_sha256,
+                            batch_pdf_sha256=files.get("batch.pdf", ""))
+            for p in produced
+        ]
         try:
             ledger.record(
                 batch_id, as_of,
@@ -350,6 +398,8 @@ def run_batch(
                     for p in produced
                 ],
                 refuse_same_day=True,
+                evidence=evidence,
+                batch_files=files,
             )
             recorded = True
         except LedgerError as exc:
@@ -394,7 +444,7 @@ def _stream(
     first = 1
     serial = imb_serial
 
-    def collect(task: _ChunkTask, res: _ChunkResult, slim: list[Letter]) -> None:
+    def collect(task: _ChunkTask, res: _ChunkResult, slim: list[Letter], lint: list[tuple[Finding, ...]]) -> None:
         nonlocal first, seq
         if len(res.pages) != len(slim):  # pragma: no cover - a worker lost letters
             raise TypesetError(f"typesetting returned {len(res.pages)} letters for {len(slim)}; nothing was written.")
@@ -411,15 +461,17 @@ def _stream(
                 os.replace(tmp / "letters" / f"{task.keys[k]}.{ext}", tmp / "letters" / f"{base}.{ext}")
             produced.append(Produced(seq=seq, letter=lt, basename=base, pages=res.pages[k], first_page=first,
                                      pdf_sha256=res.hashes[k], files=tuple(f"letters/{base}.{ext}" for ext in formats),
-                                     chunk=task.index, chunk_page=at))
+                                     chunk=task.index, chunk_page=at, lint=lint[k]))
             first += res.pages[k] + (res.pages[k] % 2 if duplex else 0)
         if progress:
             progress(len(produced) + len(held), total)
 
     slims: dict[int, list[Letter]] = {}
-    with _Typesetter(workers, composer.templates.folder, as_of, policy.envelope) as typesetter:
+    kept: dict[int, list[tuple[Finding, ...]]] = {}
+    with _Typesetter(workers, composer.templates.folder, as_of, policy.envelope, options.draft) as typesetter:
         for k, start in enumerate(range(0, total, size)):
             ok: list[Letter] = []
+            ok_findings: list[tuple[Finding, ...]] = []
             for job in jobs_all[start:start + size]:
                 letter = composer.compose(job, serial)
                 if serial is not None:
@@ -431,6 +483,7 @@ def _stream(
                     held.append(Held(_slim(letter), tuple(errs)))
                 else:
                     ok.append(letter)
+                    ok_findings.append(tuple(findings))
             if not ok:
                 continue
             task = _ChunkTask(index=k, sections=[lt.html for lt in ok], anchors=[lt.anchor for lt in ok],
@@ -438,22 +491,24 @@ def _stream(
                               recipients=[list(lt.context["recipient_lines"]) for lt in ok], return_lines=return_lines,
                               folder=str(tmp), formats=formats, as_of=as_of, page_size=docx_page_size(policy.envelope))
             slims[k] = [_slim(lt) for lt in ok]
+            kept[k] = ok_findings
             del ok
             for t, res in typesetter.submit(task):
-                collect(t, res, slims.pop(t.index))
+                collect(t, res, slims.pop(t.index), kept.pop(t.index))
         for t, res in typesetter.drain():
-            collect(t, res, slims.pop(t.index))
+            collect(t, res, slims.pop(t.index), kept.pop(t.index))
 
     pages = first - 1
     if produced:
         merge_batch(tmp / "batch.pdf", tmp / ".chunks", produced, f"lettergen batch {batch_id}", as_of, duplex)
         if "docx" in formats:
             from .typeset.docx import build_docx
-            from .typeset.pdf import wrap_document
+            from .typeset.pdf import DRAFT_STAMP, wrap_document
 
             sections = [p.read_text(encoding="utf-8") for p in sorted((tmp / ".chunks").glob("*.html"))]
             build_docx(wrap_document(sections, f"lettergen batch {batch_id}"), tmp / "batch.docx",
-                       page_size=docx_page_size(policy.envelope), created=as_of, title=f"lettergen batch {batch_id}")
+                       page_size=docx_page_size(policy.envelope), created=as_of, title=f"lettergen batch {batch_id}",
+                       header_text=DRAFT_STAMP if options.draft else None)
     return produced, held, warnings, pages, refused
 
 

@@ -160,20 +160,26 @@ def template_options(f):  # type: ignore[no-untyped-def]
 @click.option("--duplex/--simplex", default=None,
               help="Print on both sides: each letter gets a blank back page when its page count is odd, so every letter "
                    "starts on a front side; the manifests count sheets. [default: the policy's mailing.duplex]")
+@click.option("--draft", is_flag=True,
+              help="Run even though a template or tone profile is not approved (or changed since approval): every PDF "
+                   "page is stamped 'DRAFT – NOT APPROVED' diagonally, every DOCX carries it in the header, the folder "
+                   "is named draft-DATE-NNN, and nothing is recorded in the ledger.")
 @click.option("--debug-windows", is_flag=True,
               help="Also write debug-windows.pdf: batch.pdf with the envelope windows, their 1/8 in clearance and the "
                    "area that can show through drawn on every letter's first page (for looking, not for mailing).")
 @template_options
 @input_options
 def batch(accounts: Path, policy_path: Path | None, as_of: str | None, out: Path, ledger_path: Path | None, jobs: int | None,
-          fmt: str, duplex: bool | None, debug_windows: bool, templates: Path | None, tones: Path | None, invoices: Path | None,
+          fmt: str, duplex: bool | None, draft: bool, debug_windows: bool, templates: Path | None, tones: Path | None, invoices: Path | None,
           mapping: Path | None, date_format: str | None, encoding: str | None) -> None:
     """Produce this week's letters: one folder with every letter as PDF and DOCX, batch.pdf, batch.docx,
     manifest.csv/.json, skipped.csv, rejected.csv, held.csv, summary.txt, the vendor's mail/ folder (a PDF
     and a manifest per inserter group, job.json) and SHA256SUMS.
 
     Every account ends in exactly one of the manifest, skipped.csv, rejected.csv or held.csv (a letter the
-    linter or the envelope-window check stopped). The ledger records
+    linter or the envelope-window check stopped). Only approved text is mailed: the batch refuses to run when
+    a template or tone profile it uses is not approved as it is now (lettergen approve; lettergen diff shows
+    the change), unless --draft. The ledger records
     the letters only once every file is complete, so running the same batch again sends nothing twice.
     """
     from .batch import BatchOptions, run_batch
@@ -184,7 +190,7 @@ def batch(accounts: Path, policy_path: Path | None, as_of: str | None, out: Path
     _warn_harfbuzz()
     loaded = load_accounts(accounts, mapping, invoices=invoices, date_format=date_format, encoding=encoding, default_currency=pol.currency)
     opts = BatchOptions(out=out, ledger=ledger_path, jobs=jobs, formats=formats, templates=templates, tones=tones,
-                        duplex=duplex, debug_windows=debug_windows)
+                        duplex=duplex, debug_windows=debug_windows, draft=draft)
     with _Bar() as bar:
         result = run_batch(loaded, pol, day, opts, progress=bar)
     click.echo((result.folder / "summary.txt").read_text(encoding="utf-8"), nl=False)
@@ -253,6 +259,64 @@ def preview(accounts: Path, account_id: str, stage: str, policy_path: Path | Non
 
 
 @cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--by", "by", required=True, help="Who approves the text (name, and role if you like).")
+@click.option("--note", default="", help="Why, or what was reviewed (kept with the approval).")
+@click.option("--policy", "policy_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Policy whose stages' intended actions the lint applies. [default: ./policy.yaml if present]")
+@click.option("--on", "on", metavar="YYYY-MM-DD", help="Approval date. [default: today]")
+def approve(paths: tuple[Path, ...], by: str, note: str, policy_path: Path | None, on: str | None) -> None:
+    """Approve templates and tone profiles for mailing (legal sign-off).
+
+    Records, in approvals.yaml next to each file (letter_templates/, tone_profiles/), the file's SHA-256, who
+    approved it, when, the note and the rule-pack versions it was linted with, and keeps a copy of the approved
+    text in .approved/. A file with lint errors is refused. A batch mails only approved text.
+    """
+    from .approval import approve as approve_files
+
+    day = _as_of(on)
+    pol = Policy.from_yaml(policy_path) if policy_path else (Policy.from_yaml("policy.yaml") if Path("policy.yaml").exists() else None)
+    for a in approve_files(list(paths), by, note, day, pol):
+        click.echo(f"{a.id}  {a.path}  sha256 {a.sha256[:12]}  approved by {a.approved_by} on {a.approved_on}")
+
+
+@cli.command()
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["terminal", "html"]), default="terminal", show_default=True)
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), help="Write the HTML redline here.")
+@click.option("--color/--no-color", default=None, help="Colour the terminal diff. [default: when stdout is a terminal]")
+def diff(path: Path, fmt: str, output: Path | None, color: bool | None) -> None:
+    """Show what changed in a template or tone profile since it was approved, word by word.
+
+    Deleted words are red and struck through ([-old-] without colour), inserted words green ({+new+}).
+    Exit status 0 when the file is as approved, 1 when it changed, 2 when it was never approved.
+    """
+    from .approval import approved_text, diff_html, diff_terminal, status
+
+    st = status(path)
+    old = approved_text(path)
+    if st.approval is None or old is None:
+        raise LettergenError(f"{path} has never been approved, so there is nothing to compare with; approve it with "
+                             f"lettergen approve {path} --by NAME.")
+    new = path.read_text(encoding="utf-8")
+    head = f"{path}: approved as {st.approval.id} by {st.approval.approved_by} on {st.approval.approved_on}"
+    if fmt == "html":
+        text = diff_html(old, new, title=f"{path}: changes since approval {st.approval.id}")
+        if output:
+            output.write_text(text, encoding="utf-8")
+            click.echo(f"wrote {output}", err=True)
+        else:
+            click.echo(text, nl=False)
+    else:
+        use_color = sys.stdout.isatty() if color is None else color
+        body = diff_terminal(old, new, color=use_color)
+        click.echo(head + ("; unchanged since." if not body else "; changed since:"))
+        if body:
+            click.echo(body, nl=False, color=use_color)
+    sys.exit(0 if st.ok else 1)
+
+
+@cli.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--stage", help="Lint as this stage (default: from each template's name; tone phrases know their stage).")
 @click.option("--policy", "policy_path", type=click.Path(dir_okay=False, path_type=Path),
@@ -308,6 +372,46 @@ def rules(fmt: str, packs: tuple[str, ...]) -> None:
     click.echo(rules_markdown(loaded) if fmt == "md" else rules_table(loaded), nl=False)
 
 
+@cli.command()
+@click.argument("account_id")
+@click.option("--ledger", "ledger_path", type=click.Path(dir_okay=False, path_type=Path), default=DEFAULT_LEDGER, show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+def history(account_id: str, ledger_path: Path, fmt: str) -> None:
+    """Every letter sent to ACCOUNT_ID, oldest first, with its evidence: template and tone hashes and approval
+    ids, rule-pack versions, the lint result, the SHA-256 of the letter's PDF and of batch.pdf, batch and date."""
+    from .evidence import history_json, history_table
+
+    rows = Ledger(ledger_path).letter_history(account_id)
+    if fmt == "json":
+        click.echo(history_json(rows), nl=False)
+        return
+    if not rows:
+        click.echo(f"No letters recorded for {account_id} in {ledger_path}.")
+        return
+    click.echo(history_table(rows), nl=False)
+
+
+@cli.command()
+@click.argument("batch_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--ledger", "ledger_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="The ledger the batch was recorded in. [default: lettergen.db next to the batch folder]")
+def verify(batch_dir: Path, ledger_path: Path | None) -> None:
+    """Re-hash every file of a batch folder against the ledger; report every difference.
+
+    Exit status 0 when every file is as recorded, 1 when something differs, is missing or was added.
+    """
+    from .evidence import verify_batch
+
+    led = Ledger(ledger_path or batch_dir.resolve().parent / "lettergen.db")
+    problems = verify_batch(batch_dir, led)
+    if problems:
+        for p in problems:
+            click.echo(p)
+        click.echo(f"{batch_dir}: {len(problems)} difference{'s' if len(problems) != 1 else ''} from the ledger {led.path}.")
+        sys.exit(1)
+    click.echo(f"{batch_dir}: every file matches the ledger {led.path}.")
+
+
 @cli.group()
 def ledger() -> None:
     """Inspect the letter ledger or import letters sent before lettergen."""
@@ -350,6 +454,11 @@ def fields_cmd() -> None:
     """List the fields an export can have (map other headers to them with --mapping)."""
     for name, doc in FIELDS.items():
         click.echo(f"{name:<16} {doc}")
+
+
+from .review import review_command  # noqa: E402  (the review pack lives in lettergen/review.py)
+
+cli.add_command(review_command)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -6,6 +6,40 @@ created and migrated by the code (``PRAGMA user_version``). Writers take the
 write lock up front (``BEGIN IMMEDIATE``) and wait up to ``timeout`` seconds
 for another writer; after that they raise ``LedgerBusyError``, never a
 traceback and never a half-written batch.
+
+Evidence trail (schema version 3). For auditors, every letter a batch records
+can carry the evidence of how it was made, written in the same transaction as
+the letter itself (``Ledger.record(..., evidence=..., batch_files=...)``):
+
+``evidence``: one row per letter (``letter_id`` is the primary key and refers
+    to ``letters(id)``), with its ``batch_id``, ``account_id`` and ``as_of``, and
+
+    ================  ========================================================
+    input_record      JSON object: the account as it was loaded
+    template          the template used, and ``template_hash`` its SHA-256
+    tone              the tone profile used, and ``tone_hash`` its SHA-256
+    approvals         JSON object ``{file path: approval id}`` of the approved
+                      template and tone files the letter was made from
+    rule_packs        JSON object ``{pack name: version}`` it was linted with
+    lint              JSON list of the findings ``{rule, level, message,
+                      suppressed, ...}`` (what the linter said, suppressed
+                      ones included, with their reason when given)
+    pdf_file          the letter's PDF, relative to the batch folder
+                      (``letters/0001-ACC-1001-polite_reminder.pdf``; '' when
+                      not known)
+    pdf_sha256        SHA-256 of the letter's own PDF
+    batch_pdf_sha256  SHA-256 of the batch's ``batch.pdf``
+    ================  ========================================================
+
+    JSON columns are written with sorted keys, so equal evidence is equal text.
+
+``batch_files``: ``(batch_id, path, sha256)``, one row per file of the batch
+    folder (``path`` relative to the folder, with ``/``), stored once per
+    batch rather than once per letter. ``lettergen verify`` re-hashes a folder
+    against it (``lettergen.evidence.verify_batch``).
+
+Letters recorded before version 3, or imported (``ledger import``), have no
+evidence: ``letter_history`` gives them with empty evidence values.
 """
 
 from __future__ import annotations
@@ -13,11 +47,12 @@ from __future__ import annotations
 import csv
 import json
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from .errors import LedgerBusyError, LedgerError
 from .models import SentLetter
@@ -52,8 +87,44 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE letters ADD COLUMN imb TEXT NOT NULL DEFAULT ''
     """,
+    # 3: the evidence trail: how each letter was made, and the hashes of each batch folder's files
+    """
+    CREATE TABLE evidence (
+        letter_id        INTEGER PRIMARY KEY REFERENCES letters(id),
+        batch_id         TEXT NOT NULL REFERENCES batches(batch_id),
+        account_id       TEXT NOT NULL,
+        as_of            TEXT NOT NULL,
+        input_record     TEXT NOT NULL DEFAULT '{}',
+        template         TEXT NOT NULL DEFAULT '',
+        template_hash    TEXT NOT NULL DEFAULT '',
+        tone             TEXT NOT NULL DEFAULT '',
+        tone_hash        TEXT NOT NULL DEFAULT '',
+        approvals        TEXT NOT NULL DEFAULT '{}',
+        rule_packs       TEXT NOT NULL DEFAULT '{}',
+        lint             TEXT NOT NULL DEFAULT '[]',
+        pdf_file         TEXT NOT NULL DEFAULT '',
+        pdf_sha256       TEXT NOT NULL DEFAULT '',
+        batch_pdf_sha256 TEXT NOT NULL DEFAULT ''
+    );
+    CREATE INDEX evidence_by_batch ON evidence(batch_id, letter_id);
+    CREATE TABLE batch_files (
+        batch_id  TEXT NOT NULL REFERENCES batches(batch_id),
+        path      TEXT NOT NULL,
+        sha256    TEXT NOT NULL,
+        PRIMARY KEY (batch_id, path)
+    ) WITHOUT ROWID
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
+
+EVIDENCE_KEYS: tuple[str, ...] = (
+    "input_record", "template", "template_hash", "tone", "tone_hash", "approvals", "rule_packs", "lint",
+    "pdf_file", "pdf_sha256", "batch_pdf_sha256",
+)
+"""The keys of one letter's evidence dict (``Ledger.record(evidence=...)``); every one is optional."""
+
+_EVIDENCE_JSON: dict[str, Any] = {"input_record": {}, "approvals": {}, "rule_packs": {}, "lint": []}
+"""The evidence keys stored as JSON, with their empty value."""
 
 
 class Ledger:
@@ -160,6 +231,51 @@ class Ledger:
             ).fetchone()
         return None if row is None or row[0] is None else int(row[0])
 
+    def letter_history(self, account_id: str) -> list[dict[str, Any]]:
+        """Every letter sent to ``account_id``, oldest first, with its evidence: dicts with the keys ``HISTORY_KEYS``.
+
+        The letter's facts (``sent_on``, ``as_of`` are dates, ``amount`` a Decimal
+        or None, ``invoices`` a list) joined with its evidence. Letters without
+        evidence (imported, or recorded before schema version 3) have
+        ``has_evidence`` False and empty evidence values ('', {} or []).
+        ``template``/``template_hash`` are the evidence's when it has them, else
+        the letter's.
+        """
+        return self._letter_rows("l.account_id = ?", (account_id,), "l.sent_on, l.id")
+
+    def batch_evidence(self, batch_id: str) -> list[dict[str, Any]]:
+        """Every letter of batch ``batch_id`` with its evidence, in the order recorded (same dicts as ``letter_history``)."""
+        return self._letter_rows("l.batch_id = ?", (batch_id,), "l.id")
+
+    def batch_files(self, batch_id: str) -> dict[str, str]:
+        """``{relative path: sha256}`` of the batch folder's files as recorded; {} when none were recorded."""
+        if not self.path.exists():
+            return {}
+        with self._connect(write=False) as con:
+            return dict(con.execute("SELECT path, sha256 FROM batch_files WHERE batch_id = ? ORDER BY path", (batch_id,)))
+
+    def batch(self, batch_id: str) -> tuple[str, date, int, str] | None:
+        """``(batch_id, as_of, letters, source)`` of one batch, or None when it is not recorded."""
+        if not self.path.exists():
+            return None
+        with self._connect(write=False) as con:
+            r = con.execute("SELECT batch_id, as_of, letters, source FROM batches WHERE batch_id = ?", (batch_id,)).fetchone()
+        return None if r is None else (r[0], date.fromisoformat(r[1]), r[2], r[3])
+
+    def _letter_rows(self, where: str, params: tuple[Any, ...], order: str) -> list[dict[str, Any]]:
+        if not self.path.exists():
+            return []
+        with self._connect(write=False) as con:
+            rows = con.execute(
+                "SELECT l.id, l.account_id, l.stage, l.sent_on, l.batch_id, l.template, l.template_hash, l.content_hash, "
+                "l.invoices, l.amount, l.currency, l.imb, b.source, b.as_of, e.letter_id, e.as_of, e.input_record, e.template, "
+                "e.template_hash, e.tone, e.tone_hash, e.approvals, e.rule_packs, e.lint, e.pdf_file, e.pdf_sha256, e.batch_pdf_sha256 "
+                "FROM letters l JOIN batches b ON b.batch_id = l.batch_id LEFT JOIN evidence e ON e.letter_id = l.id "
+                f"WHERE {where} ORDER BY {order}",
+                params,
+            ).fetchall()
+        return [_history_row(r) for r in rows]
+
     def batches(self) -> list[tuple[str, date, int, str]]:
         if not self.path.exists():
             return []
@@ -170,15 +286,33 @@ class Ledger:
             ]
 
     # ------------------------------------------------------------------ writing
-    def record(self, batch_id: str, as_of: date, letters: Iterable[SentLetter], source: str = "batch", refuse_same_day: bool = False) -> int:
+    def record(
+        self,
+        batch_id: str,
+        as_of: date,
+        letters: Iterable[SentLetter],
+        source: str = "batch",
+        refuse_same_day: bool = False,
+        *,
+        evidence: Sequence[Mapping[str, Any]] | None = None,
+        batch_files: Mapping[str, str] | None = None,
+    ) -> int:
         """Record a batch's letters in one transaction; returns how many were recorded.
 
         A batch id can be recorded once; recording it again is an error, so a
         retried run never doubles the history. With ``refuse_same_day``, the
         whole batch is refused when another batch recorded a letter for one of
         its accounts on the same day (two batches run at once on one export).
+
+        ``evidence`` is one dict per letter, in the same order (keys
+        ``EVIDENCE_KEYS``, all optional); ``batch_files`` is ``{relative path:
+        sha256}`` of every file of the batch folder. Both are written in the
+        same transaction as the letters. A wrong count or an unknown key is a
+        ``ValueError`` (a programming error) and records nothing.
         """
         items = list(letters)
+        ev_rows = None if evidence is None else _evidence_rows(evidence, len(items))
+        file_rows = None if batch_files is None else _file_rows(batch_id, batch_files)
         with self._connect(write=True) as con:
             try:
                 con.execute("BEGIN IMMEDIATE")
@@ -207,18 +341,30 @@ class Ledger:
                     "INSERT INTO batches(batch_id, as_of, letters, source) VALUES (?, ?, ?, ?)",
                     (batch_id, as_of.isoformat(), len(items), source),
                 )
-                con.executemany(
+                insert = (
                     "INSERT INTO letters(account_id, stage, sent_on, batch_id, template, template_hash, content_hash, invoices, amount, currency, imb) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    [
-                        (
-                            s.account_id, s.stage, s.sent_on.isoformat(), batch_id, s.template, s.template_hash,
-                            s.content_hash, json.dumps(list(s.invoices)),
-                            None if s.amount is None else str(s.amount), s.currency, s.imb,
-                        )
-                        for s in items
-                    ],
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
                 )
+                values = [
+                    (
+                        s.account_id, s.stage, s.sent_on.isoformat(), batch_id, s.template, s.template_hash,
+                        s.content_hash, json.dumps(list(s.invoices)),
+                        None if s.amount is None else str(s.amount), s.currency, s.imb,
+                    )
+                    for s in items
+                ]
+                if ev_rows is None:
+                    con.executemany(insert, values)
+                else:
+                    for s, v, ev in zip(items, values, ev_rows):
+                        letter_id = con.execute(insert, v).lastrowid
+                        con.execute(
+                            f"INSERT INTO evidence(letter_id, batch_id, account_id, as_of, {', '.join(EVIDENCE_KEYS)}) "
+                            f"VALUES ({', '.join('?' * (4 + len(EVIDENCE_KEYS)))})",
+                            (letter_id, batch_id, s.account_id, as_of.isoformat(), *ev),
+                        )
+                if file_rows:
+                    con.executemany("INSERT INTO batch_files(batch_id, path, sha256) VALUES (?, ?, ?)", file_rows)
                 con.execute("COMMIT")
             except BaseException:
                 con.execute("ROLLBACK")
@@ -259,6 +405,85 @@ class Ledger:
                 )
             )
         return self.record(batch_id, as_of, letters, source="import")
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, (date, Decimal)):
+        return value.isoformat() if isinstance(value, date) else str(value)
+    if isinstance(value, (set, frozenset)):
+        return sorted(value, key=str)
+    if isinstance(value, Path):
+        return value.as_posix()
+    if hasattr(value, "model_dump"):  # a pydantic model (an Account, a Finding)
+        return value.model_dump(mode="json")
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=_json_default)
+
+
+def _evidence_rows(evidence: Sequence[Mapping[str, Any]], n: int) -> list[tuple[str, ...]]:
+    """The evidence dicts as column values (``EVIDENCE_KEYS`` order), checked before anything is written."""
+    evidence = list(evidence)
+    if len(evidence) != n:
+        raise ValueError(f"record(): {len(evidence)} evidence dicts for {n} letters; give one per letter, in the same order.")
+    rows = []
+    for i, ev in enumerate(evidence):
+        unknown = set(ev) - set(EVIDENCE_KEYS)
+        if unknown:
+            raise ValueError(f"record(): evidence {i} has unknown keys {', '.join(sorted(unknown))}; the keys are {', '.join(EVIDENCE_KEYS)}.")
+        row = []
+        for key in EVIDENCE_KEYS:
+            value = ev.get(key)
+            if key in _EVIDENCE_JSON:
+                row.append(_dumps(_EVIDENCE_JSON[key] if value is None else value))
+            else:
+                row.append("" if value is None else str(value))
+        rows.append(tuple(row))
+    return rows
+
+
+def _file_rows(batch_id: str, files: Mapping[str, str]) -> list[tuple[str, str, str]]:
+    return sorted((batch_id, str(path).replace("\\", "/"), str(digest)) for path, digest in files.items())
+
+
+def _history_row(r: tuple) -> dict[str, Any]:
+    """One joined letters/batches/evidence row as the dict ``letter_history`` gives."""
+    has = r[14] is not None
+    return {
+        "letter_id": r[0],
+        "account_id": r[1],
+        "stage": r[2],
+        "sent_on": date.fromisoformat(r[3]),
+        "batch_id": r[4],
+        "batch_source": r[12],
+        "as_of": date.fromisoformat(r[15] if has else r[13]),
+        "template": (r[17] if has and r[17] else r[5]),
+        "template_hash": (r[18] if has and r[18] else r[6]),
+        "content_hash": r[7],
+        "invoices": list(json.loads(r[8])),
+        "amount": None if r[9] is None else Decimal(r[9]),
+        "currency": r[10],
+        "imb": r[11],
+        "has_evidence": has,
+        "input_record": json.loads(r[16]) if has else {},
+        "tone": r[19] if has else "",
+        "tone_hash": r[20] if has else "",
+        "approvals": json.loads(r[21]) if has else {},
+        "rule_packs": json.loads(r[22]) if has else {},
+        "lint": json.loads(r[23]) if has else [],
+        "pdf_file": r[24] if has else "",
+        "pdf_sha256": r[25] if has else "",
+        "batch_pdf_sha256": r[26] if has else "",
+    }
+
+
+HISTORY_KEYS: tuple[str, ...] = (
+    "letter_id", "account_id", "stage", "sent_on", "batch_id", "batch_source", "as_of", "template", "template_hash",
+    "content_hash", "invoices", "amount", "currency", "imb", "has_evidence", *[k for k in EVIDENCE_KEYS if k not in ("template", "template_hash")],
+)
+"""The keys of every dict ``letter_history`` and ``batch_evidence`` give."""
 
 
 def _letter(r: tuple) -> SentLetter:

@@ -183,6 +183,8 @@ class ToneSet:
             raise ComposeError(f"{self.folder}: tone profile folder not found; pass --tones DIR.")
         self.profiles: dict[str, ToneProfile] = {}
         for path in sorted(self.folder.glob("*.yaml")):
+            if path.name == "approvals.yaml":  # legal's sign-off records (lettergen.approval)
+                continue
             prof = load_tone(path)
             self.profiles[prof.name] = prof
         if not self.profiles:

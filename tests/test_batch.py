@@ -450,7 +450,7 @@ def test_a_failed_batch_writes_no_folder_and_no_ledger_entry(batch, tmp_path, br
         expect = ["cheerful", str(ROOT / "tone_profiles")]
     out = tmp_path / "out"
     r = run("batch", small_accounts(tmp_path, tone), "--policy", POLICY, "--as-of", AS_OF, "--out", out, "--ledger", ledger,
-            "--templates", tpl, "--jobs", "1", cwd=tmp_path)
+            "--templates", tpl, "--jobs", "1", "--draft", cwd=tmp_path)  # --draft: the broken copy is not approved
     assert r.code == 2, r
     assert r.err.startswith("lettergen: error:") and "Traceback" not in r.err
     for e in expect:
@@ -475,6 +475,8 @@ def test_refused_urls_are_listed_in_the_batch_summary(tmp_path):
     css = tpl / "style.css"
     css.write_text('@import url("file:///etc/passwd");\n' + css.read_text(encoding="utf-8")
                    + "\n.body { background: url(http://example.com/track.png); }\n", encoding="utf-8")
+    ok = run("approve", css, "--by", "Test Legal", "--on", AS_OF, cwd=tmp_path)  # the edited stylesheet, approved
+    assert ok.code == 0, ok
     r = run("batch", small_accounts(tmp_path), "--policy", POLICY, "--as-of", AS_OF, "--out", tmp_path / "out", "--templates", tpl,
             "--jobs", "1", cwd=tmp_path)
     assert r.code == 0, r

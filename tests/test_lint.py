@@ -218,9 +218,13 @@ def test_a_letter_that_fails_lint_is_held_and_nowhere_else(lettergen, tmp_path):
         encoding="utf-8",
     )
     out = tmp_path / "out"
-    r = lettergen("batch", accounts, "--policy", POLICY, "--as-of", "2026-11-27", "--out", out, "--tones", tones, "--jobs", "1")
+    # the edited tone cannot be approved (it has a lint error), so it can only run as a draft
+    refused = lettergen("batch", accounts, "--policy", POLICY, "--as-of", "2026-11-27", "--out", out, "--tones", tones, "--jobs", "1")
+    assert refused.code == 2 and "firm.yaml changed since approval" in refused.err and "lettergen diff" in refused.err, refused
+    r = lettergen("batch", accounts, "--policy", POLICY, "--as-of", "2026-11-27", "--out", out, "--tones", tones, "--jobs", "1",
+                  "--draft")
     assert r.code == 0, r
-    folder = out / "2026-11-27-001"
+    folder = out / "draft-2026-11-27-001"
     held = list(csv.DictReader((folder / "held.csv").open(encoding="utf-8")))
     assert {h["account_id"] for h in held} == {"H-1"}
     assert any(h["rule"] == "FDCPA.ThreatOfArrest" and "1692e(4)" in h["citation"] for h in held), held
@@ -232,4 +236,4 @@ def test_a_letter_that_fails_lint_is_held_and_nowhere_else(lettergen, tmp_path):
     summary = (folder / "summary.txt").read_text(encoding="utf-8")
     assert "held:              1" in summary
     show = lettergen("ledger", "show", "--ledger", out / "lettergen.db")
-    assert "H-2" in show.out and "H-1" not in show.out
+    assert "H-2" not in show.out and "H-1" not in show.out  # a draft records nothing

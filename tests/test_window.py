@@ -334,7 +334,7 @@ def test_a_template_printing_past_due_in_the_address_area_is_held(edit, tmp_path
     assert before[0] and before[1]["ACC-1010"], "the ledger should hold the sample history"
 
     result = run_batch(loaded, policy, AS_OF, BatchOptions(out=tmp_path / "out", ledger=ledger, jobs=1, record=False,
-                                                           templates=templates, tones=tones))
+                                                           templates=templates, tones=tones, draft=True))
     folder = result.folder
     held = read_csv(folder / "held.csv")
     assert {h["account_id"] for h in held} == set(BATCH_ACCOUNTS)

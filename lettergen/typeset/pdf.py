@@ -84,10 +84,21 @@ def _safe_fetcher_class():  # built lazily: importing weasyprint costs ~0.5 s
     return SafeFetcher
 
 
-def wrap_document(sections: list[str], title: str, lang: str = "en") -> str:
-    """One HTML document holding the given letter sections."""
+DRAFT_STAMP = "DRAFT – NOT APPROVED"
+
+# A fixed box repeats on every page of the document in WeasyPrint: one stamp, diagonal, on every page.
+_DRAFT_CSS = (".draft-stamp { position: fixed; top: 4.6in; left: -0.4in; width: 8in; text-align: center; "
+              "transform: rotate(-35deg); font: bold 44pt 'Noto Sans', sans-serif; color: rgba(200, 0, 0, 0.28); "
+              "letter-spacing: 0.04em; z-index: 10; }")
+
+
+def wrap_document(sections: list[str], title: str, lang: str = "en", draft: bool = False) -> str:
+    """One HTML document holding the given letter sections (with ``draft``: the draft stamp on every page)."""
+    stamp = (f'<style>{_DRAFT_CSS}</style>' if draft else "")
+    mark = f'<div class="draft-stamp">{escape(DRAFT_STAMP)}</div>\n' if draft else ""
     return (
-        f'<!DOCTYPE html>\n<html lang="{escape(lang)}"><head><meta charset="utf-8"><title>{escape(title)}</title></head>\n<body>\n'
+        f'<!DOCTYPE html>\n<html lang="{escape(lang)}"><head><meta charset="utf-8"><title>{escape(title)}</title>{stamp}</head>\n<body>\n'
+        + mark
         + "".join(sections)
         + "</body></html>\n"
     )
@@ -106,7 +117,7 @@ class RenderedChunk:
 class PdfRenderer:
     """One per worker process: fonts and stylesheet parsed once, reused for every chunk."""
 
-    def __init__(self, templates_dir: Path, as_of: date, envelope: str | None = None) -> None:
+    def __init__(self, templates_dir: Path, as_of: date, envelope: str | None = None, draft: bool = False) -> None:
         os.environ["SOURCE_DATE_EPOCH"] = source_date_epoch(as_of)
         logging.getLogger("weasyprint").setLevel(logging.ERROR)
         logging.getLogger("fontTools").setLevel(logging.ERROR)
@@ -115,6 +126,7 @@ class PdfRenderer:
 
         self.templates_dir = Path(templates_dir).resolve()
         self.as_of = as_of
+        self.draft = draft
         self.font_config = FontConfiguration()
         self.fetcher = _safe_fetcher_class()([self.templates_dir, FONTS_DIR])
         base = self.templates_dir.as_uri() + "/"
@@ -141,7 +153,7 @@ class PdfRenderer:
         """WeasyPrint's laid-out Document (no PDF written yet)."""
         from weasyprint import HTML
 
-        html = HTML(string=wrap_document(sections, title), base_url=self.templates_dir.as_uri() + "/", url_fetcher=self.fetcher)
+        html = HTML(string=wrap_document(sections, title, draft=self.draft), base_url=self.templates_dir.as_uri() + "/", url_fetcher=self.fetcher)
         return html.render(font_config=self.font_config, stylesheets=self.stylesheets)
 
     def render(self, sections: list[str], anchors: list[str], title: str) -> RenderedChunk:

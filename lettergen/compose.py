@@ -398,7 +398,7 @@ class Composer:
             job=job, html=html.strip() + "\n", anchor=ctx["letter"]["anchor"], template=stage.template,
             template_path=str(self.templates.path(stage.template)), template_hash=self.templates.sha256(stage.template),
             tone=tone.name, tone_hash=tone.sha256, response_date=response, payment_plan=plan,
-            imb=ctx["imb"]["tracking"] if ctx["imb"] else "",
+            imb=ctx["imb"]["tracking"] + ctx["imb"]["routing"] if ctx["imb"] else "",
             context={**ctx, "tone": {k: str(v) for k, v in phrases.items()}},
         )
 

@@ -223,11 +223,13 @@ class Ledger:
         """The highest IMb serial recorded for this mailer id (any barcode id or service type), or None."""
         if not self.path.exists():
             return None
+        # imb holds the barcode's digits: the 20-digit tracking code, then the routing code (ZIP, ZIP+4 or 11 digits)
         start = len(barcode_id) + len(service_type) + 1
+        serial_at = start + len(mailer_id)
         with self._connect(write=False) as con:
             row = con.execute(
-                "SELECT MAX(CAST(substr(imb, ?) AS INTEGER)) FROM letters WHERE length(imb) = 20 AND substr(imb, ?, ?) = ?",
-                (start + len(mailer_id), start, len(mailer_id), mailer_id),
+                "SELECT MAX(CAST(substr(imb, ?, ?) AS INTEGER)) FROM letters WHERE length(imb) >= 20 AND substr(imb, ?, ?) = ?",
+                (serial_at, 21 - serial_at, start, len(mailer_id), mailer_id),
             ).fetchone()
         return None if row is None or row[0] is None else int(row[0])
 

@@ -157,7 +157,7 @@ class SentLetter(_Frozen):
     amount: Decimal | None = None
     currency: str | None = None
     imb: str = ""
-    """The 20-digit Intelligent Mail barcode tracking code printed on the letter, if any."""
+    """The digits of the Intelligent Mail barcode printed on the letter (tracking code then routing code), if any."""
 
 
 class LetterJob(_Frozen):
@@ -231,7 +231,8 @@ class Letter(_Frozen):
     response_date: date
     payment_plan: tuple[Installment, ...] = ()
     imb: str = ""
-    """The Intelligent Mail barcode tracking code printed under the address ('' when none)."""
+    """The digits of the Intelligent Mail barcode printed under the address: the 20-digit tracking code, then the
+    routing code (5, 9 or 11 digits; up to 31 in all); '' when none."""
     context: dict[str, Any] = Field(default_factory=dict)
 
     @property

@@ -166,8 +166,13 @@ def test_imb_serials_are_unique_printed_and_continue_in_the_next_batch(tmp_path)
     us = [r for r in manifest if r["address_lines"].split(" | ")[-1][-5:].replace("-", "").isdigit() and "GERMANY" not in r["address_lines"]]
     codes = [r["imb_tracking_code"] for r in manifest if r["imb_tracking_code"]]
     assert codes and len(codes) == len(set(codes)) and len(us) >= len(codes)
-    assert all(len(c) == 20 and c.startswith("00040123456") for c in codes)
-    serials = [int(c[11:]) for c in codes]
+    # the IMb's digits: the 20-digit tracking code, then the routing code (the ZIP or ZIP+4 of the address)
+    assert all(len(c) in (25, 29) and c.startswith("00040123456") for c in codes)
+    for r in manifest:
+        if r["imb_tracking_code"]:
+            zip_digits = r["address_lines"].split(" ")[-1].replace("-", "")
+            assert r["imb_tracking_code"][20:] == zip_digits
+    serials = [int(c[11:20]) for c in codes]
     assert serials == sorted(serials) and serials[0] >= 1000
     foreign = [r for r in manifest if r["address_lines"].endswith(("JAPAN", "GERMANY", "UNITED KINGDOM"))]
     assert foreign and all(r["imb_tracking_code"] == "" for r in foreign)  # an IMb is for US mail only
@@ -184,7 +189,7 @@ def test_imb_serials_are_unique_printed_and_continue_in_the_next_batch(tmp_path)
     assert led.last_imb_serial("00", "040", "123456") == max(serials)
     later = sample_batch(tmp_path, pol, date(2026, 12, 11))
     codes2 = [r["imb_tracking_code"] for r in read_csv(later.folder / "manifest.csv") if r["imb_tracking_code"]]
-    assert codes2 and min(int(c[11:]) for c in codes2) > max(serials)
+    assert codes2 and min(int(c[11:20]) for c in codes2) > max(serials)
     assert not set(codes2) & set(codes)
 
 
@@ -197,8 +202,9 @@ def test_imb_bars_match_the_encoder(tmp_path):
     loaded = load_accounts(SAMPLES / "accounts.csv")
     acc = next(a for a in loaded.accounts if a.id == "ACC-1001")
     letter = Composer(pol).compose(job_for_stage(acc, pol, (), AS_OF, "polite_reminder"), 7)
-    assert letter.imb == "00040123456000000007"
-    bars = encode(letter.imb, acc.address.postal_code.replace("-", ""))
+    zip_digits = acc.address.postal_code.replace("-", "")
+    assert letter.imb == "00040123456000000007" + zip_digits
+    bars = encode(letter.imb[:20], zip_digits)
     heights = {"F": "10.44", "A": "7.02", "D": "7.02", "T": "3.6"}
     import re
 

@@ -60,18 +60,25 @@ class Held:
     findings: tuple[Finding, ...]
 
 
+def lint_one(letter: Letter, policy: Policy, packs: Any) -> tuple[list[Finding], list[Finding], int]:
+    """The lint gate for one letter: (all findings, the errors that hold it, unsuppressed warnings)."""
+    from .lint import errors, lint_letter
+
+    findings = lint_letter(letter, policy, packs)
+    return findings, errors(findings), sum(1 for f in findings if f.level == "warning" and not f.suppressed)
+
+
 def gate(letters: Sequence[Letter], policy: Policy, packs: Sequence[str] | None = None) -> tuple[list[Letter], list[Held], int]:
     """Lint every composed letter; a letter with an error is held. Returns (to typeset, held, warnings)."""
-    from .lint import errors, lint_letter, load_packs
+    from .lint import load_packs
 
     loaded = load_packs(names=list(packs) if packs else None)
     ok: list[Letter] = []
     held: list[Held] = []
     warnings = 0
     for lt in letters:
-        findings = lint_letter(lt, policy, loaded)
-        errs = errors(findings)
-        warnings += sum(1 for f in findings if f.level == "warning" and not f.suppressed)
+        _, errs, warned = lint_one(lt, policy, loaded)
+        warnings += warned
         if errs:
             held.append(Held(lt, tuple(errs)))
         else:
@@ -428,8 +435,6 @@ def _stream(
     it, or when the envelope-window check on its typeset first page fails. Sequence
     numbers are given after both, so the vendor's sequence has no gaps.
     """
-    from .lint import errors, lint_letter
-
     jobs_all = result.jobs
     total = len(jobs_all)
     size = max(1, options.chunk_size)
@@ -476,9 +481,8 @@ def _stream(
                 letter = composer.compose(job, serial)
                 if serial is not None:
                     serial += 1
-                findings = lint_letter(letter, policy, packs)
-                warnings += sum(1 for f in findings if f.level == "warning" and not f.suppressed)
-                errs = errors(findings)
+                findings, errs, warned = lint_one(letter, policy, packs)
+                warnings += warned
                 if errs:
                     held.append(Held(_slim(letter), tuple(errs)))
                 else:

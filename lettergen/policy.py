@@ -29,6 +29,16 @@ class _Strict(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
+def _amount(v: Any) -> Any:
+    """An amount from the policy file (one, or one per currency code), as ``Decimal``; a bad one is a field error."""
+    try:
+        if isinstance(v, dict):
+            return {str(k).upper(): parse_amount(a) for k, a in v.items()}
+        return parse_amount(v)
+    except AmountError as exc:
+        raise ValueError(str(exc)) from None
+
+
 class Sender(_Strict):
     """The letterhead and contact block: who the letter is from and how to pay."""
 
@@ -54,15 +64,7 @@ class Holds(_Strict):
     min_balance: Decimal | dict[str, Decimal] = Decimal(0)
     """No letter when the overdue amount is below this; one amount, or one per currency code."""
 
-    @field_validator("min_balance", mode="before")
-    @classmethod
-    def _money(cls, v: Any) -> Any:
-        try:
-            if isinstance(v, dict):
-                return {str(k).upper(): parse_amount(a) for k, a in v.items()}
-            return parse_amount(v)
-        except AmountError as exc:
-            raise ValueError(str(exc)) from None
+    _money = field_validator("min_balance", mode="before")(_amount)
 
     def minimum_for(self, currency: str) -> Decimal:
         if isinstance(self.min_balance, dict):
@@ -111,13 +113,7 @@ class PaymentPlanConfig(_Strict):
     first_due_days: int = Field(default=30, ge=1)
     """The first installment is due this many days after the letter date (moved to a business day)."""
 
-    @field_validator("min_installment", mode="before")
-    @classmethod
-    def _money(cls, v: Any) -> Any:
-        try:
-            return parse_amount(v)
-        except AmountError as exc:
-            raise ValueError(str(exc)) from None
+    _money = field_validator("min_installment", mode="before")(_amount)
 
 
 class ImbConfig(_Strict):

@@ -32,7 +32,6 @@ from .assemble import (
     manifest_records,
     merge_pdfs,
     rejected_csv,
-    sha256_file,
     skipped_csv,
 )
 from .compose import Composer
@@ -371,16 +370,14 @@ def run_batch(
                        len(loaded.accounts) + len(rejected_account_ids(loaded.rejections)), options.record and not options.draft,
                        mail, duplex)
         shutil.rmtree(tmp / ".chunks")
-        write_sha256sums(tmp)
+        files = write_sha256sums(tmp)  # every file's SHA-256, for SHA256SUMS and for the ledger's evidence
         os.replace(tmp, final)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     recorded = False
     if options.record and not options.draft:
-        from .evidence import folder_hashes, letter_evidence
-
-        files = folder_hashes(final)
+        from .evidence import letter_evidence
 
         def approvals_of(letter: Letter) -> dict[str, str]:
             used = [*composer.templates.files(letter.template), composer.tones.get(letter.tone).path]
@@ -556,8 +553,3 @@ def _write_reports(
                                    for g in dict.fromkeys(m.group for m in mail)],
                       duplex=duplex)
     (tmp / "summary.txt").write_text(summary.text(), encoding="utf-8")
-
-
-def batch_hashes(folder: Path) -> dict[str, str]:
-    """SHA-256 of every file of a batch folder, by relative path (for tests and verification)."""
-    return {str(p.relative_to(folder)): sha256_file(p) for p in sorted(folder.rglob("*")) if p.is_file()}

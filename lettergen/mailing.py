@@ -150,12 +150,17 @@ def vendor_csv(rows: Sequence[dict[str, Any]], columns: dict[str, str] | None) -
     return buf.getvalue()
 
 
-def write_sha256sums(folder: Path) -> Path:
-    """``SHA256SUMS`` over every file in ``folder`` (but itself), in the format ``sha256sum -c`` reads."""
+def write_sha256sums(folder: Path) -> dict[str, str]:
+    """``SHA256SUMS`` over every file in ``folder`` (but itself), in the format ``sha256sum -c`` reads.
+
+    Returns the SHA-256 of every file, ``SHA256SUMS`` included, by relative path: the batch records these
+    in the ledger instead of reading every file a second time."""
+    from .evidence import folder_hashes
+
     out = folder / "SHA256SUMS"
-    lines = [f"{sha256_file(p)}  {p.relative_to(folder).as_posix()}\n" for p in sorted(folder.rglob("*")) if p.is_file() and p != out]
-    out.write_text("".join(lines), encoding="utf-8")
-    return out
+    hashes = {name: digest for name, digest in folder_hashes(folder).items() if name != "SHA256SUMS"}
+    out.write_text("".join(f"{digest}  {name}\n" for name, digest in hashes.items()), encoding="utf-8")
+    return {**hashes, "SHA256SUMS": sha256_file(out)}
 
 
 def verify_sha256sums(folder: Path) -> list[str]:

@@ -40,6 +40,12 @@ def letter_basename(seq: int, account_id: str, stage: str) -> str:
     return f"{seq:04d}-{_SAFE.sub('_', account_id).strip('_') or 'account'}-{stage}"
 
 
+def printed_pages(pages: int, duplex: bool) -> int:
+    """Pages a letter takes in the merged PDFs: with ``duplex``, a blank back page after an odd count, so
+    that every letter starts on a front side."""
+    return pages + pages % 2 if duplex else pages
+
+
 def pdf_date(d: date) -> str:
     return f"D:{d.strftime('%Y%m%d')}000000Z"
 

@@ -31,6 +31,7 @@ from .assemble import (
     manifest_json,
     manifest_records,
     merge_pdfs,
+    printed_pages,
     rejected_csv,
     skipped_csv,
 )
@@ -464,7 +465,7 @@ def _stream(
             produced.append(Produced(seq=seq, letter=lt, basename=base, pages=res.pages[k], first_page=first,
                                      pdf_sha256=res.hashes[k], files=tuple(f"letters/{base}.{ext}" for ext in formats),
                                      chunk=task.index, chunk_page=at, lint=lint[k]))
-            first += res.pages[k] + (res.pages[k] % 2 if duplex else 0)
+            first += printed_pages(res.pages[k], duplex)
         if progress:
             progress(len(produced) + len(held), total)
 
@@ -524,8 +525,7 @@ def merge_batch(out: Path, chunks: Path, produced: Sequence[Produced], title: st
     page = 0
     for p in produced:
         pages: list[int | None] = list(range(p.chunk_page, p.chunk_page + p.pages))
-        if duplex and p.pages % 2:
-            pages.append(BLANK)
+        pages += [BLANK] * (printed_pages(p.pages, duplex) - p.pages)
         parts.append((chunks / f"{p.chunk:05d}.pdf", pages))
         bookmarks.append((letter_title(p.seq, p.letter), page))
         labels.append((page, f"{p.seq:04d}-"))

@@ -31,7 +31,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from .assemble import Produced, sha256_file
+from .assemble import Produced, printed_pages, sha256_file
 from .envelope import Envelope
 from .policy import VENDOR_COLUMNS, Policy
 
@@ -54,7 +54,7 @@ class Piece:
 
 
 def sheets_for(pages: int, duplex: bool) -> int:
-    return (pages + 1) // 2 if duplex else pages
+    return printed_pages(pages, duplex) // 2 if duplex else pages
 
 
 def group_for(sheets: int, certified: bool, envelope: Envelope, by_sheets: bool) -> str:
@@ -106,7 +106,7 @@ def write_mail(folder: Path, chunks: Path, produced: Sequence[Produced], policy:
                             f"lettergen batch {batch_id} – {name}", as_of, duplex)
         rows, first = [], 1
         for i in members:
-            last = first + i.pages - 1 + (i.pages % 2 if duplex else 0)
+            last = first + printed_pages(i.pages, duplex) - 1
             rows.append({
                 "piece_id": i.piece_id, "sequence": i.sequence, "account_id": i.account_id, "file": pdf_name,
                 "first_page": first, "last_page": last, "sheets": i.sheets, "duplex": "yes" if duplex else "no",

@@ -51,7 +51,7 @@ import unicodedata
 from decimal import Decimal
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Mapping, Sequence
+from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 
 __all__ = [
     "PT_PER_IN", "PT_PER_MM", "Rect", "Envelope", "PRESETS", "DEFAULT_PRESET", "UnknownEnvelopeError", "get",
@@ -369,12 +369,17 @@ def fit(lines_count: int, envelope: Envelope | str) -> tuple[float, float] | Non
     """(font_pt, line_height) for an address of ``lines_count`` lines: the largest font size from 9.5 pt down to
     the envelope's minimum in 0.5 pt steps and, at that size, the largest line height of 1.15, 1.10, 1.05, 1.0
     at which the lines fit the recipient window less clearance; None when even the minimum size at 1.0 does not."""
-    env = _envelope(envelope)
+    return _fit(_envelope(envelope), lambda font_pt: lines_count)
+
+
+def _fit(env: Envelope, lines_at: Callable[[float], int]) -> tuple[float, float] | None:
+    """The largest (font size, line height) at which ``lines_at(font size)`` lines fit the recipient window."""
     for font_pt in FONT_STEPS:
         if font_pt < env.min_font_pt - 1e-9:
             break
+        need = lines_at(font_pt)
         for lh in LINE_HEIGHT_STEPS:
-            if capacity(env, font_pt, lh) >= lines_count:
+            if capacity(env, font_pt, lh) >= need:
                 return font_pt, lh
     return None
 
@@ -424,14 +429,7 @@ def wrapped_lines(lines: Sequence[str], font_pt: float, width: float) -> int:
 def fit_lines(lines: Sequence[str], envelope: Envelope | str, extra_lines: int = 0) -> tuple[float, float] | None:
     """:func:`fit` for the text of an address: long lines are counted as the lines they wrap into at each size."""
     env = _envelope(envelope)
-    for font_pt in FONT_STEPS:
-        if font_pt < env.min_font_pt - 1e-9:
-            break
-        need = wrapped_lines(lines, font_pt, env.recipient_inner.width) + extra_lines
-        for lh in LINE_HEIGHT_STEPS:
-            if capacity(env, font_pt, lh) >= need:
-                return font_pt, lh
-    return None
+    return _fit(env, lambda font_pt: wrapped_lines(lines, font_pt, env.recipient_inner.width) + extra_lines)
 
 
 def _css_num(v: float) -> str:
@@ -852,66 +850,24 @@ def check_pdf(pdf_path: str | Path, page_index: int, envelope: Envelope | str, *
         return check_page(words, envelope, **kw)
 
 
-_TEXT_STATE = frozenset({"BT", "ET", "Tf", "Tc", "Tw", "Tz", "TL", "Ts", "Tr"})
-_TEXT_MOVE = frozenset({"Td", "TD", "T*"})
 _TEXT_SHOW = frozenset({"TJ", "Tj", "'", '"'})
-
-
-def _upper_text_ops(page: Any, cutoff: float) -> bytes:
-    """The page's content stream with only its text state and the text placed above ``cutoff`` (pt from the top).
-
-    Graphics are dropped and so is text positioned (by ``Tm``) further down the page; the text that stays
-    keeps its fonts, sizes and matrices, so pdfplumber reads exactly the words and boxes it would read on
-    the whole page. A ``Td``-style relative move keeps what follows (the stricter choice)."""
-    import pikepdf
-
-    out: list[Any] = []
-    ctm = [(1.0, 0.0, 0.0, 1.0, 0.0, 0.0)]
-    keep = True
-    height = float(page.mediabox[3]) - float(page.mediabox[1])
-    for operands, op in pikepdf.parse_content_stream(page):
-        o = str(op)
-        if o == "q":
-            ctm.append(ctm[-1])
-            out.append((operands, op))
-        elif o == "Q":
-            if len(ctm) > 1:
-                ctm.pop()
-            out.append((operands, op))
-        elif o == "cm":
-            a, b, c, d, e, f = (float(x) for x in operands)
-            A, B, C, D, E, F = ctm[-1]
-            ctm[-1] = (a * A + b * C, a * B + b * D, c * A + d * C, c * B + d * D, e * A + f * C + E, e * B + f * D + F)
-            out.append((operands, op))
-        elif o == "Tm":
-            _, B, _, D, _, F = ctm[-1]
-            y = float(operands[4]) * B + float(operands[5]) * D + F  # PDF space, from the bottom
-            keep = height - y < cutoff
-            if keep:
-                out.append((operands, op))
-        elif o in _TEXT_SHOW:
-            if keep:
-                out.append((operands, op))
-        elif o in _TEXT_STATE or o in _TEXT_MOVE:
-            keep = keep or o in _TEXT_MOVE
-            out.append((operands, op))
-    return pikepdf.unparse_content_stream(out)
 
 
 class _Unsupported(Exception):
     """The fast reader met a font or operator it does not handle; pdfplumber reads the page instead."""
 
 
-_FONT_CACHE: dict[tuple[int, int], tuple[dict[int, float], float, dict[int, str], float]] = {}
+_FontInfo = tuple[dict[int, float], float, dict[int, str], float]
 
 
-def _font_info(font: Any) -> tuple[dict[int, float], float, dict[int, str], float]:
-    """(widths by CID in text space units / 1000, default width, CID -> text, descent / 1000) of a Type0 Identity-H font."""
+def _font_info(font: Any, cache: dict[tuple[int, int], _FontInfo]) -> _FontInfo:
+    """(widths by CID in text space units / 1000, default width, CID -> text, descent / 1000) of a Type0 Identity-H
+    font; ``cache`` keeps them by object for the other pages of the same PDF."""
     import pikepdf
 
     key = font.objgen
-    if key in _FONT_CACHE and key != (0, 0):
-        return _FONT_CACHE[key]
+    if key in cache:
+        return cache[key]
     if font.get("/Subtype") != "/Type0" or font.get("/Encoding") != "/Identity-H" or "/ToUnicode" not in font:
         raise _Unsupported("not a Type0 Identity-H font with ToUnicode")
     desc = font.DescendantFonts[0]
@@ -946,7 +902,7 @@ def _font_info(font: Any) -> tuple[dict[int, float], float, dict[int, str], floa
                     to_text[lo_i + k] = value.to_bytes(len(start), "big").decode("utf-16-be", "replace")
     descent = float(desc.FontDescriptor.get("/Descent", 0)) / 1000
     info = (widths, float(desc.get("/DW", 1000)), to_text, descent)
-    _FONT_CACHE[key] = info
+    cache[key] = info
     return info
 
 
@@ -956,7 +912,7 @@ def _mul(m: tuple[float, ...], n: tuple[float, ...]) -> tuple[float, ...]:
     return (a * A + b * C, a * B + b * D, c * A + d * C, c * B + d * D, e * A + f * C + E, e * B + f * D + F)
 
 
-def _page_chars(page: Any, cutoff: float) -> list[dict[str, Any]]:
+def _page_chars(page: Any, cutoff: float, fonts_seen: dict[tuple[int, int], _FontInfo]) -> list[dict[str, Any]]:
     """The characters WeasyPrint placed above ``cutoff`` (pt from the top), as pdfminer/pdfplumber would box them:
     x0/x1 from the glyph advance, top/bottom from the font size and descent, ``size`` the rendered size.
 
@@ -988,7 +944,7 @@ def _page_chars(page: Any, cutoff: float) -> list[dict[str, Any]]:
             name = str(operands[0])
             if name not in fonts:
                 raise _Unsupported(f"font {name} not in the page resources")
-            font, size = _font_info(fonts[name]), float(operands[1])
+            font, size = _font_info(fonts[name], fonts_seen), float(operands[1])
         elif o == "Tc":
             tc = float(operands[0])
         elif o == "Tz":
@@ -1096,43 +1052,26 @@ def first_page_words(pdf: bytes | str | Path, pages: Sequence[int], envelope: En
     cutoff = env.page_height if env.address_page else max(env.first_fold, max(r.bottom for r in env.visible_area)) + inch(0.5)
     out: list[tuple[list[dict[str, Any]], list[dict[str, Any]], tuple[float, float]]] = []
     slow: list[tuple[int, int]] = []
+    fonts_seen: dict[tuple[int, int], _FontInfo] = {}
     with pikepdf.open(io.BytesIO(pdf) if isinstance(pdf, bytes) else str(pdf)) as src:
-        _FONT_CACHE.clear()
         for n, i in enumerate(pages):
             page = src.pages[i]
             box = [float(v) for v in page.mediabox]
             size = (box[2] - box[0], box[3] - box[1])
             try:
-                chars = _page_chars(page, cutoff)
+                chars = _page_chars(page, cutoff, fonts_seen)
                 out.append((_words(chars), chars, size))
             except _Unsupported:
                 out.append(([], [], size))
                 slow.append((n, i))
-        _FONT_CACHE.clear()
-        if slow:
-            for n, words in zip((n for n, _ in slow), _pdfplumber_words(src, [i for _, i in slow], cutoff)):
-                out[n] = words
-    return out
+    if slow:
+        import pdfplumber
 
-
-def _pdfplumber_words(src: Any, pages: Sequence[int], cutoff: float
-                      ) -> list[tuple[list[dict[str, Any]], list[dict[str, Any]], tuple[float, float]]]:
-    """The same with pdfplumber, on one small PDF of the pages' text above ``cutoff``."""
-    import io
-
-    import pdfplumber
-    import pikepdf
-
-    dst = pikepdf.new()
-    for i in pages:
-        dst.pages.append(src.pages[i])
-        dst.pages[-1].Contents = dst.make_stream(_upper_text_ops(src.pages[i], cutoff))
-    buf = io.BytesIO()
-    dst.save(buf)
-    out = []
-    with pdfplumber.open(io.BytesIO(buf.getvalue())) as doc:
-        for page in doc.pages:
-            out.append((page.extract_words(extra_attrs=["size"]), list(page.chars), (float(page.width), float(page.height))))
+        with pdfplumber.open(io.BytesIO(pdf) if isinstance(pdf, bytes) else str(pdf)) as doc:
+            for n, i in slow:
+                page = doc.pages[i]
+                words = [w for w in page.extract_words(extra_attrs=["size"]) if w["top"] < cutoff]
+                out[n] = (words, [c for c in page.chars if c["top"] < cutoff], (float(page.width), float(page.height)))
     return out
 
 

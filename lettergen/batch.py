@@ -14,7 +14,7 @@ import gc
 import os
 import shutil
 from collections import deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
@@ -148,13 +148,12 @@ def _init_worker(templates_dir: str, as_of: date, envelope: str, draft: bool = F
     _RENDERER = PdfRenderer(Path(templates_dir), as_of, envelope, draft)
 
 
-def _without_stamp(words: list[dict[str, Any]], chars: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """The page's words and characters without the draft stamp (44 pt, diagonal: it is not mailed)."""
+def _is_stamp(obj: Mapping[str, Any]) -> bool:
+    """A word or character of the draft stamp (44 pt, diagonal: not mailed, so not held against the windows)."""
     from .typeset.pdf import DRAFT_STAMP
 
-    stamp = set(DRAFT_STAMP.split()) | set(DRAFT_STAMP.replace(" ", ""))
-    keep = [w for w in words if not (float(w.get("size", 0)) > 30 and w["text"] in stamp)]
-    return keep, [c for c in chars if not (float(c.get("size", 0)) > 30 and c["text"] in stamp)]
+    stamp = set(DRAFT_STAMP.split()) | set(DRAFT_STAMP.replace(" ", ""))  # its words, and its characters
+    return float(obj.get("size", 0)) > 30 and obj["text"] in stamp
 
 
 @dataclass(frozen=True)
@@ -187,21 +186,15 @@ class _ChunkResult:
 def _typeset_chunk(task: _ChunkTask) -> _ChunkResult:
     """Render one chunk, check every letter's first page against the envelope windows on the PDF itself,
     and write the chunk PDF plus each mailable letter's PDF (cut from it) and DOCX. Runs in a worker."""
-    from .envelope import check_page, first_page_words
+    from .envelope import check_letters
 
     folder = Path(task.folder)
     chunk = _RENDERER.render(task.sections, task.anchors, f"chunk {task.index}")
     (folder / ".chunks" / f"{task.index:05d}.pdf").write_bytes(chunk.pdf)
     ends = list(chunk.starts[1:]) + [chunk.pages]
     ranges = list(zip(chunk.starts, ends))
-    env = _RENDERER.envelope
-    pages = first_page_words(chunk.pdf, list(chunk.starts), env)
-    if _RENDERER.draft:
-        pages = [(*_without_stamp(words, chars), size) for words, chars, size in pages]
-    problems = [
-        check_page(words, env, recipient_lines=recipient, return_lines=task.return_lines, chars=chars, page_size=size)
-        for (words, chars, size), recipient in zip(pages, task.recipients)
-    ]
+    problems = check_letters(chunk.pdf, chunk.starts, _RENDERER.envelope, recipients=task.recipients,
+                             return_lines=task.return_lines, ignore=_is_stamp if _RENDERER.draft else None)
     ok = [i for i, p in enumerate(problems) if not p]
     if "docx" in task.formats:  # batch.docx is built from these at the end, in order
         (folder / ".chunks" / f"{task.index:05d}.html").write_text("".join(task.sections[i] for i in ok), encoding="utf-8")
@@ -438,7 +431,7 @@ def _stream(
     size = max(1, options.chunk_size)
     workers = options.jobs or os.cpu_count() or 1
     duplex = options.duplex if options.duplex is not None else policy.mailing.duplex
-    return_lines = [policy.sender.company, *policy.sender.address]
+    return_lines = policy.sender.return_lines
     produced: list[Produced] = []
     held: list[Held] = []
     warnings = 0

@@ -244,11 +244,10 @@ def preview(accounts: Path, account_id: str, stage: str, policy_path: Path | Non
     build_docx(wrap_document([letter.html], title), base.with_suffix(".docx"), page_size=docx_page_size(pol.envelope), created=day,
                title=title)
     click.echo(f"{base}.pdf ({chunk.pages} page{'s' if chunk.pages != 1 else ''})\n{base}.docx")
-    from .envelope import check_page, debug_overlay, first_page_words
+    from .envelope import check_letters, debug_overlay
 
-    words, chars, size = first_page_words(chunk.pdf, [0], renderer.envelope)[0]
-    problems = check_page(words, renderer.envelope, recipient_lines=letter.context["recipient_lines"],
-                          return_lines=[pol.sender.company, *pol.sender.address], chars=chars, page_size=size)
+    (problems,) = check_letters(chunk.pdf, [0], renderer.envelope, recipients=[letter.context["recipient_lines"]],
+                                return_lines=pol.sender.return_lines)
     for problem in problems:
         click.echo(f"lettergen: envelope window ({renderer.envelope.name}): {problem}; a batch would hold this letter.", err=True)
     if debug_windows:

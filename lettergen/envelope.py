@@ -1075,6 +1075,21 @@ def first_page_words(pdf: bytes | str | Path, pages: Sequence[int], envelope: En
     return out
 
 
+def check_letters(pdf: bytes | str | Path, first_pages: Sequence[int], envelope: Envelope | str, *,
+                  recipients: Sequence[Sequence[str]], return_lines: Sequence[str],
+                  ignore: Callable[[Mapping[str, Any]], bool] | None = None) -> list[list[str]]:
+    """:func:`check_page` for the first page of each letter of a PDF (0-based ``first_pages``, with each letter's
+    ``recipients`` lines): the problems per letter, an empty list for one that is ready to mail. ``ignore``
+    leaves out words and characters that are not mailed (the draft stamp)."""
+    env = _envelope(envelope)
+    problems = []
+    for (words, chars, size), recipient in zip(first_page_words(pdf, first_pages, env), recipients):
+        if ignore is not None:
+            words, chars = [w for w in words if not ignore(w)], [c for c in chars if not ignore(c)]
+        problems.append(check_page(words, env, recipient_lines=recipient, return_lines=return_lines, chars=chars, page_size=size))
+    return problems
+
+
 # ----------------------------------------------------------------------------- debug overlay
 
 

@@ -57,6 +57,11 @@ class Sender(_Strict):
     def _lines(cls, v: Any) -> Any:
         return [v] if isinstance(v, str) else v
 
+    @property
+    def return_lines(self) -> list[str]:
+        """The return address as the letters print it in the envelope's return window."""
+        return [self.company, *self.address]
+
 
 class Holds(_Strict):
     promise_grace_days: int = Field(default=3, ge=0)

@@ -28,6 +28,7 @@ from jinja2.ext import Extension
 from jinja2.sandbox import SandboxedEnvironment, SecurityError
 from markupsafe import Markup
 
+from .envelope import get as get_envelope
 from .errors import ComposeError
 from .htmlsubset import ALLOWED_TAGS
 from .models import Account, Letter, LetterJob
@@ -256,6 +257,7 @@ class Composer:
         self.calendar = policy.business_calendar()
         self._phrases: dict[tuple[str, str, str], Any] = {}
         self.home_country = policy.calendar.country
+        self.envelope = get_envelope(policy.envelope)
         self._footer = " · ".join([policy.sender.company, *policy.sender.address, *([policy.sender.phone] if policy.sender.phone else [])])
 
     def check(self, tones_used: Iterable[str] = ()) -> None:
@@ -284,7 +286,7 @@ class Composer:
 
     def address_block(self, account: Account, imb_serial: int | None) -> tuple[list[str], str, dict[str, Any] | None]:
         """Recipient lines, the CSS that fits them into the envelope window, and the IMb (or None)."""
-        from .envelope import fit_lines, get
+        from .envelope import fit_lines
         from .imb import encode, svg, tracking_code
         from .usps import is_domestic
 
@@ -298,8 +300,8 @@ class Composer:
             code = tracking_code(cfg.barcode_id, cfg.service_type, cfg.mailer_id, imb_serial)
             imb = {"tracking": code, "routing": digits, "svg": Markup(svg(encode(code, digits)))}
         # The barcode takes about one address line of the window (0.145 in bars and their clear zone).
-        size = fit_lines(lines, get(self.policy.envelope), 1 if imb else 0)
-        font, height = size or (8.0, 1.0)  # too long even so: the window check on the PDF holds the letter
+        size = fit_lines(lines, self.envelope, 1 if imb else 0)
+        font, height = size or (self.envelope.min_font_pt, 1.0)  # too long even so: the window check on the PDF holds it
         style = "" if (font, height) == (9.5, 1.15) else f"font-size: {font:g}pt; line-height: {height:g}"
         return lines, style, imb
 

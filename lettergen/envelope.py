@@ -779,7 +779,9 @@ def check_page(words: Iterable[Mapping[str, Any]], envelope: Envelope | str, *, 
             continue
         # only the characters on the block's lines can belong to its words (a page has hundreds of others)
         lo, hi = min(w.rect.top for w in bw) - 1, max(w.rect.bottom for w in bw) + 1
-        near = [c for c in char_list if lo <= float(c["top"]) and float(c["bottom"]) <= hi] if char_list else char_list
+        near = [(Rect.from_word(c), float(c["size"])) for c in char_list or ()
+                if lo <= float(c["top"]) and float(c["bottom"]) <= hi
+                and c.get("size") is not None and str(c.get("text", "")).strip()]
         smallest = min(_char_size(w, near) for w in bw)
         if smallest < env.min_font_pt - 0.05:
             problems.append(f"{block.label} address text is {_num(smallest)} pt; the minimum is {_num(env.min_font_pt)} pt")
@@ -801,14 +803,10 @@ def check_page(words: Iterable[Mapping[str, Any]], envelope: Envelope | str, *, 
     return problems
 
 
-def _char_size(w: _Word, chars: list[Mapping[str, Any]] | None) -> float:
-    if chars:
-        sizes = [float(c["size"]) for c in chars
-                 if c.get("size") is not None and str(c.get("text", "")).strip()
-                 and w.rect.contains(Rect.from_word(c), tol=0.5)]
-        if sizes:
-            return min(sizes)
-    return w.size
+def _char_size(w: _Word, chars: Sequence[tuple[Rect, float]]) -> float:
+    """The smallest type size of the characters (boxed, with their sizes) inside word ``w``; its own size if none."""
+    sizes = [size for rect, size in chars if w.rect.contains(rect, tol=0.5)]
+    return min(sizes) if sizes else w.size
 
 
 def _revealing(layout: _Layout, env: Envelope) -> list[str]:
@@ -851,6 +849,7 @@ def check_pdf(pdf_path: str | Path, page_index: int, envelope: Envelope | str, *
 
 
 _TEXT_SHOW = frozenset({"TJ", "Tj", "'", '"'})
+_TEXT_OPERATORS = "q Q cm BT ET Tf Tc Tw Tz Ts TL Tr Tm Td TD T* TJ Tj ' \""
 
 
 class _Unsupported(Exception):
@@ -929,7 +928,8 @@ def _page_chars(page: Any, cutoff: float, fonts_seen: dict[tuple[int, int], _Fon
     size = tc = rise = leading = 0.0
     hscale = 1.0
     chars: list[dict[str, Any]] = []
-    for operands, op in pikepdf.parse_content_stream(page):
+    # Only the operators that place text (pikepdf filters in C++; paths, colours and images never reach Python).
+    for operands, op in pikepdf.parse_content_stream(page, _TEXT_OPERATORS):
         o = str(op)
         if o == "q":
             ctm.append(ctm[-1])
@@ -975,9 +975,17 @@ def _page_chars(page: Any, cutoff: float, fonts_seen: dict[tuple[int, int], _Fon
                 items: list[Any] = []  # below the cutoff: only advance (nothing after it on this Tm is kept anyway)
             else:
                 items = list(operands[0]) if o == "TJ" else [operands[0]]
+            # The text matrix only moves along x within a TJ (no rotation, checked above), so the glyph origin
+            # in user space advances by (advance x m[0]) and the matrices need not be multiplied per glyph.
+            sx, sy, x, y = m[0], m[3], m[4], m[5]
+            y_low = y + (descent * size + rise) * sy
+            y_high = y_low + size * sy
+            top, bottom = height - max(y_low, y_high), height - min(y_low, y_high)
+            glyph_size = abs(y_high - y_low)
+            moved = 0.0  # text-space advance over this operator
             for item in items:
                 if isinstance(item, (int, float, Decimal)) or (isinstance(item, pikepdf.Object) and not isinstance(item, pikepdf.String)):
-                    tm = _mul((1.0, 0.0, 0.0, 1.0, -float(item) / 1000 * size * hscale, 0.0), tm)
+                    moved -= float(item) / 1000 * size * hscale
                     continue
                 raw = bytes(item)
                 if len(raw) % 2:
@@ -985,17 +993,14 @@ def _page_chars(page: Any, cutoff: float, fonts_seen: dict[tuple[int, int], _Fon
                 for k in range(0, len(raw), 2):
                     cid = (raw[k] << 8) | raw[k + 1]
                     adv = (widths.get(cid, dw) / 1000 * size + tc) * hscale
-                    m = _mul(tm, ctm[-1])
-                    sx, sy = m[0], m[3]
-                    x0 = m[4]
-                    x1 = x0 + adv * sx
-                    y_low = m[5] + (descent * size + rise) * sy
-                    y_high = y_low + size * sy
-                    top, bottom = height - max(y_low, y_high), height - min(y_low, y_high)
                     if top < cutoff:
+                        x0 = x + moved * sx
+                        x1 = x0 + adv * sx
                         chars.append({"text": to_text.get(cid, "\ufffd"), "x0": min(x0, x1), "x1": max(x0, x1),
-                                      "top": top, "bottom": bottom, "size": abs(y_high - y_low), "upright": True})
-                    tm = _mul((1.0, 0.0, 0.0, 1.0, adv, 0.0), tm)
+                                      "top": top, "bottom": bottom, "size": glyph_size, "upright": True})
+                    moved += adv
+            if moved:
+                tm = _mul((1.0, 0.0, 0.0, 1.0, moved, 0.0), tm)
         elif o in _TEXT_SHOW:
             raise _Unsupported(f"operator {o}")
     return chars

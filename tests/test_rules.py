@@ -224,6 +224,37 @@ def test_corpus_recall_and_false_positive_rate():
     assert recall >= 0.95 and fpr <= 0.03, report
 
 
+def test_one_pass_scan_skips_only_patterns_that_cannot_match(monkeypatch: pytest.MonkeyPatch):
+    """packs.FastScan lets the rules skip the RE2 patterns that match nowhere in a text; the findings must be
+    exactly those of running every pattern (corpus sentences, every rule example, and sentences glued together
+    so that matches straddle sentence edges and sit at the very start and end of the text)."""
+    import lettergen.lint.engine as engine
+    from lettergen.lint.packs import fast_scan
+
+    ctx = LintContext(stage=None, collector="first_party", debt_type="consumer")
+    texts = [x["text"] for x in _corpus()]
+    texts += [x for _p, r in RULES for x in (*r.examples_bad, *r.examples_good)]
+    texts += [" ".join(texts[i:i + 7]) for i in range(0, len(texts), 7)]
+    scan = fast_scan(PACKS)
+    assert scan.sets, "no RE2 set was built"
+    skipped = sum(len(scan.skips(letter_doc(f"<p>{html.escape(t)}</p>", "x").ascii_text)) for t in texts[:50])
+    assert skipped > 0, "the scan never skips a pattern"
+
+    def run() -> list[list[tuple[str, int, int, str]]]:
+        return [[(f.rule, f.line, f.column, f.match) for f in lint_text(t, packs=PACKS, ctx=ctx)] for t in texts]
+
+    with_scan = run()
+
+    class NoSkip:
+        def skips(self, text: str) -> frozenset[int]:
+            return frozenset()
+
+    monkeypatch.setattr(engine, "fast_scan", lambda packs: NoSkip())
+    without = run()
+    assert sum(map(len, without)) > 300  # the texts do trip rules
+    assert with_scan == without
+
+
 # ----------------------------------------------------------------------------- pack errors
 
 

@@ -20,7 +20,7 @@ from functools import lru_cache
 
 from ..models import Finding
 from .checks import LintContext, run_kind
-from .packs import Pack, Rule
+from .packs import Pack, Rule, fast_scan
 from .text import LintDoc, Segment, Suppression
 
 
@@ -91,6 +91,7 @@ def lint_doc(doc: LintDoc, packs: Sequence[Pack], ctx: LintContext, rendered: bo
     """Every finding of every applicable rule, suppressions applied, in text order."""
     findings: list[Finding] = []
     seen: set[tuple[str, int, int]] = set()
+    doc.fast_skip = fast_scan(packs).skips(doc.ascii_text)
     exempt = verbatim_spans(doc, packs)
     stages = sorted({s.stage or doc.stage or ctx.stage or "" for s in doc.segments})
     for pack in packs:

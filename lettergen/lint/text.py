@@ -59,6 +59,9 @@ class LintDoc:
     stage: str | None = None
     regions: dict[str, tuple[int, int]] = field(default_factory=dict)
     sentence_cache: dict[int, list[tuple[int, int]]] = field(default_factory=dict, repr=False)
+    fast_skip: frozenset[int] = field(default=frozenset(), repr=False)
+    """``id()`` of the RE2 patterns that match nowhere in the text (``packs.FastScan``): not run on any
+    slice whose edges are not inside a word."""
     _lower: str | None = field(default=None, repr=False)
     _ascii: str | None = field(default=None, repr=False)
     """Named spans of a rendered letter ('recipient', 'return'): the envelope-visible text."""

@@ -94,6 +94,11 @@ def _excepted(doc: LintDoc, rule: "Rule", a: int, b: int, span: tuple[int, int])
     return False
 
 
+def _clean_edges(text: str, a: int, b: int) -> bool:
+    """Neither edge of text[a:b] cuts a word, so \\b and \\B see the same there in the slice as in the text."""
+    return (a == 0 or not (text[a - 1].isalnum() or text[a - 1] == "_")) and (b >= len(text) or not (text[b].isalnum() or text[b] == "_"))
+
+
 def _finditer(doc: LintDoc, pair: Any, a: int, b: int) -> Iterator[Any]:
     """Matches of one pattern in doc.text[a:b]: by RE2 on the ASCII-mapped text when it can, else by ``re``."""
     pat, _sug, fast = pair
@@ -177,6 +182,12 @@ def run_kind(doc: LintDoc, ctx: LintContext, rule: "Rule", segs: list[Any]) -> I
         # only Python's re can run is first checked for its required words, which is cheaper than the regex.
         pairs = [(p, sug, f) for (p, sug), f, lits in zip(base, fast, lits_all)
                  if f is not None or lits is None or any(x in low for x in lits)]
+        if doc.fast_skip:
+            # Drop the patterns that match nowhere in the letter (packs.FastScan): none matches in a slice
+            # either, unless a slice edge cuts a word.
+            spans = [(segs[0].start, segs[-1].end)] if rule.scope == "sentence" else _spans(doc, rule, segs)
+            if all(_clean_edges(doc.ascii_text, a, b) for a, b in spans):
+                pairs = [p for p in pairs if p[2] is None or id(p[2]) not in doc.fast_skip]
         if not pairs:
             return
     elif rule.prefilter is not None:

@@ -327,6 +327,7 @@ def child_stages(a: argparse.Namespace) -> dict:
     from lettergen.assemble import cut_letters, letter_basename, merge_pdfs
     from lettergen.batch import _ChunkTask, letter_title
     from lettergen.compose import Composer
+    from lettergen.envelope import check_letters
     from lettergen.plan import plan_all
     from lettergen.typeset.docx import build_docx
     from lettergen.typeset.pdf import PdfRenderer, wrap_document
@@ -334,7 +335,7 @@ def child_stages(a: argparse.Namespace) -> dict:
     m = min(a.n, a.naive_max)
     syn = make_accounts(m)
     policy = _policy()
-    t = {k: 0.0 for k in ("plan", "compose", "pickle", "layout", "write_pdf", "cut", "merge", "docx")}
+    t = {k: 0.0 for k in ("plan", "compose", "pickle", "layout", "write_pdf", "window", "cut", "merge", "docx")}
     t0 = time.perf_counter()
     result = plan_all(syn.accounts, policy, syn.histories, AS_OF)
     t["plan"] = time.perf_counter() - t0
@@ -369,7 +370,8 @@ def child_stages(a: argparse.Namespace) -> dict:
             titles = [letter_title(s + i + 1, lt) for i, lt in enumerate(part)]
             bases = [letter_basename(s + i + 1, lt.job.account.id, lt.job.stage) for i, lt in enumerate(part)]
             task = _ChunkTask(index=k, sections=[lt.html for lt in part], anchors=[lt.anchor for lt in part],
-                              basenames=bases, titles=titles, folder=str(tmp), formats=("pdf",), as_of=AS_OF,
+                              keys=bases, titles=titles, recipients=[list(lt.context["recipient_lines"]) for lt in part],
+                              return_lines=policy.sender.return_lines, folder=str(tmp), formats=("pdf",), as_of=AS_OF,
                               page_size="letter")
             t0 = time.perf_counter()
             blob = pickle.dumps(task)
@@ -392,6 +394,9 @@ def child_stages(a: argparse.Namespace) -> dict:
             path.write_bytes(pdf)
             chunks.append(path)
             ends = starts[1:] + [len(doc.pages)]
+            t0 = time.perf_counter()
+            check_letters(pdf, starts, policy.envelope, recipients=task.recipients, return_lines=task.return_lines)
+            t["window"] += time.perf_counter() - t0
             t0 = time.perf_counter()
             cut_letters(pdf, list(zip(starts, ends)), [tmp / "letters" / f"{b}.pdf" for b in bases], titles, AS_OF)
             t["cut"] += time.perf_counter() - t0
@@ -426,7 +431,8 @@ class TreeSampler(threading.Thread):
         self.peak_procs = 0
         self.samples = 0
         self.at_peak: list[tuple[str, int, int]] = []
-        self.trace: list[tuple[float, int, int, int]] = []
+        self.trace: list[tuple[float, int, int, int, int]] = []
+        """(seconds, RSS sum, PSS sum, processes, PSS of the main process), once a second."""
         self._halt = threading.Event()
 
     def _tree(self) -> list[int]:
@@ -481,7 +487,8 @@ class TreeSampler(threading.Thread):
                 if pss > self.peak_pss:
                     self.peak_pss = pss
                     self.at_peak = [("main" if p == self.root else "worker", r, q) for p, (r, q) in zip(pids, mems) if r]
-                self.trace.append((round(time.monotonic() - t0, 1), rss, pss, sum(1 for r, _ in mems if r)))
+                main_pss = next((q for p, (_r, q) in zip(pids, mems) if p == self.root), 0)
+                self.trace.append((round(time.monotonic() - t0, 1), rss, pss, sum(1 for r, _ in mems if r), main_pss))
             else:
                 mems = [(self._rss(p), 0) for p in pids]
                 rss = sum(r for r, _ in mems)
@@ -525,7 +532,7 @@ def run_path(path: str, a: argparse.Namespace) -> dict:
     line = next(x for x in reversed(out.splitlines()) if x.startswith("RESULT "))
     res = json.loads(line[len("RESULT "):])
     res.update(tree_peak_rss_kb=sampler.peak_rss, tree_peak_pss_kb=sampler.peak_pss, tree_peak_procs=sampler.peak_procs,
-               samples=sampler.samples, tree_at_peak_pss=sampler.at_peak, trace_s_rss_pss_procs=sampler.trace,
+               samples=sampler.samples, tree_at_peak_pss=sampler.at_peak, trace_s_rss_pss_procs_mainpss=sampler.trace,
                subprocess_seconds=time.perf_counter() - t0)
     busy, steal = stat1[0] - stat0[0], stat1[1] - stat0[1]
     measured = res["cpu_self_s"] + res["cpu_children_s"]

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from .load import rejected_account_ids
-from .models import Letter, Rejection, Skip
+from .models import Letter, Rejection, Skip, SlimLetter
 from .report import money
 
 
@@ -105,7 +105,7 @@ class Produced:
     """A letter that was typeset, with where it landed."""
 
     seq: int
-    letter: Letter
+    letter: SlimLetter
     basename: str
     pages: int
     first_page: int
@@ -193,7 +193,7 @@ def rejected_csv(rejections: Iterable[Rejection]) -> str:
 HELD_COLUMNS = ("account_id", "name", "stage", "tone", "template", "rule", "level", "message", "citation", "match")
 
 
-def held_csv(held: Iterable[tuple[Letter, Sequence[Any]]]) -> str:
+def held_csv(held: Iterable[tuple[Letter | SlimLetter, Sequence[Any]]]) -> str:
     """One row per finding of every held letter: what stopped it, and the rule it rests on."""
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")

@@ -41,13 +41,15 @@ from .mailing import Piece, write_mail, write_sha256sums
 from .errors import AssembleError, LedgerError, TypesetError
 from .ledger import Ledger
 from .load import LoadResult, rejected_account_ids
-from .models import Finding, Letter, SentLetter, Skip, share_fields_set
+from .models import Finding, Letter, SentLetter, Skip, SlimLetter
 from .plan import PlanResult, plan_all
 from .policy import Policy
 
-CHUNK_SIZE = 25
-"""Letters per typeset document. Measured (bench/README.md): 25 is as fast as 50 or 100 (write_pdf's fixed
-cost is already spread thin) and a worker laying out 25 letters needs ~40 MB less than one laying out 50."""
+CHUNK_SIZE = 12
+"""Letters per typeset document. Measured (bench/README.md): a worker's memory grows with the letters it lays
+out at once (private memory after the first chunk: ~36 MB at 10 letters, ~58 at 25, ~95 at 50), while the cost
+per letter does not fall beyond about 10 (write_pdf's fixed cost is already spread thin; 12 was as fast as 25).
+Smaller chunks share font subsets among fewer letters: batch.pdf is 4.4 KB a letter at 12, 3.7 KB at 25."""
 FORMATS = ("pdf", "docx")
 Progress = Callable[[int, int], None]
 
@@ -56,7 +58,7 @@ Progress = Callable[[int, int], None]
 class Held:
     """A composed letter the linter stopped: not typeset, not mailed, not recorded."""
 
-    letter: Letter
+    letter: Letter | SlimLetter
     findings: tuple[Finding, ...]
 
 
@@ -287,11 +289,11 @@ def next_batch_id(out: Path, as_of: date, ledger: Ledger, draft: bool = False) -
         n += 1
 
 
-def letter_title(seq: int, letter: Letter) -> str:
+def letter_title(seq: int, letter: Letter | SlimLetter) -> str:
     return f"{seq:04d} {letter_doc_title(letter)}"
 
 
-def letter_doc_title(letter: Letter) -> str:
+def letter_doc_title(letter: Letter | SlimLetter) -> str:
     """The title of a letter's own PDF and DOCX (the sequence number is given later, after the window check)."""
     return f"{letter.job.account.id} {letter.job.stage} – {letter.job.account.name}"
 
@@ -373,7 +375,7 @@ def run_batch(
     if options.record and not options.draft:
         from .evidence import letter_evidence
 
-        def approvals_of(letter: Letter) -> dict[str, str]:
+        def approvals_of(letter: SlimLetter) -> dict[str, str]:
             used = [*composer.templates.files(letter.template), composer.tones.get(letter.tone).path]
             return {f"{p.parent.name}/{p.name}": approval_ids[p.resolve()] for p in used if p.resolve() in approval_ids}
 
@@ -407,15 +409,6 @@ def run_batch(
                        held=held, lint_warnings=warnings_count, refused_urls=refused)
 
 
-def _slim(letter: Letter) -> Letter:
-    """What the reports and the ledger need of a letter after it is typeset: no HTML, little context."""
-    ctx = letter.context
-    slim = letter.model_copy(update={"html": "", "payment_plan": (),
-                                     "context": {"recipient_lines": ctx["recipient_lines"], "amount_due": ctx["amount_due"]}})
-    share_fields_set(slim)
-    return slim
-
-
 def _stream(
     result: PlanResult, policy: Policy, as_of: date, options: BatchOptions, formats: tuple[str, ...], tmp: Path, batch_id: str,
     composer: Composer, packs: Any, progress: Progress | None, imb_serial: int | None,
@@ -440,7 +433,7 @@ def _stream(
     first = 1
     serial = imb_serial
 
-    def collect(task: _ChunkTask, res: _ChunkResult, slim: list[Letter], lint: list[tuple[Finding, ...]]) -> None:
+    def collect(task: _ChunkTask, res: _ChunkResult, slim: list[SlimLetter], lint: list[tuple[Finding, ...]]) -> None:
         nonlocal first, seq
         if len(res.pages) != len(slim):  # pragma: no cover - a worker lost letters
             raise TypesetError(f"typesetting returned {len(res.pages)} letters for {len(slim)}; nothing was written.")
@@ -462,7 +455,7 @@ def _stream(
         if progress:
             progress(len(produced) + len(held), total)
 
-    slims: dict[int, list[Letter]] = {}
+    slims: dict[int, list[SlimLetter]] = {}
     kept: dict[int, list[tuple[Finding, ...]]] = {}
     with _Typesetter(workers, composer.templates.folder, as_of, policy.envelope, options.draft) as typesetter:
         for k, start in enumerate(range(0, total, size)):
@@ -475,7 +468,7 @@ def _stream(
                 findings, errs, warned = lint_one(letter, policy, packs)
                 warnings += warned
                 if errs:
-                    held.append(Held(_slim(letter), tuple(errs)))
+                    held.append(Held(SlimLetter(letter), tuple(errs)))
                 else:
                     ok.append(letter)
                     ok_findings.append(tuple(findings))
@@ -485,7 +478,7 @@ def _stream(
                               keys=[f".{k:05d}-{i:03d}" for i in range(len(ok))], titles=[letter_doc_title(lt) for lt in ok],
                               recipients=[list(lt.context["recipient_lines"]) for lt in ok], return_lines=return_lines,
                               folder=str(tmp), formats=formats, as_of=as_of, page_size=docx_page_size(policy.envelope))
-            slims[k] = [_slim(lt) for lt in ok]
+            slims[k] = [SlimLetter(lt) for lt in ok]
             kept[k] = ok_findings
             del ok
             for t, res in typesetter.submit(task):

@@ -240,6 +240,43 @@ class Letter(_Frozen):
         return self.job.account
 
 
+class SlimLetter:
+    """What the reports, the mail files and the ledger need of a composed :class:`Letter` once it is typeset: the
+    same attributes, without the HTML, the payment plan and the rest of the template context.
+
+    A batch keeps one per letter until the ledger has recorded it: ~0.8 KB, where a copy of the ``Letter``
+    model took ~1.7 KB (34 MB for 20,000 letters)."""
+
+    __slots__ = ("job", "anchor", "template", "template_path", "template_hash", "tone", "tone_hash", "response_date",
+                 "imb", "recipient_lines", "amount_due")
+    html = ""
+    payment_plan: tuple[Installment, ...] = ()
+
+    def __init__(self, letter: Letter) -> None:
+        self.job = letter.job
+        self.anchor = letter.anchor
+        self.template = letter.template
+        self.template_path = letter.template_path
+        self.template_hash = letter.template_hash
+        self.tone = letter.tone
+        self.tone_hash = letter.tone_hash
+        self.response_date = letter.response_date
+        self.imb = letter.imb
+        self.recipient_lines: tuple[str, ...] = tuple(letter.context["recipient_lines"])
+        self.amount_due: str = letter.context["amount_due"]
+
+    @property
+    def context(self) -> dict[str, Any]:
+        return {"recipient_lines": list(self.recipient_lines), "amount_due": self.amount_due}
+
+    @property
+    def account(self) -> Account:
+        return self.job.account
+
+    def __repr__(self) -> str:
+        return f"SlimLetter({self.job.account.id!r}, {self.job.stage!r}, {self.template!r})"
+
+
 Level = Literal["error", "warning", "suggestion"]
 
 

@@ -47,7 +47,7 @@ from .policy import Policy
 
 CHUNK_SIZE = 12
 """Letters per typeset document. Measured (bench/README.md): a worker's memory grows with the letters it lays
-out at once (private memory after the first chunk: ~36 MB at 10 letters, ~58 at 25, ~95 at 50), while the cost
+out at once (private memory after 200 letters: 47 MB in chunks of 10 or 12, 65 at 25, 99 at 50), while the cost
 per letter does not fall beyond about 10 (write_pdf's fixed cost is already spread thin; 12 was as fast as 25).
 Smaller chunks share font subsets among fewer letters: batch.pdf is 4.4 KB a letter at 12, 3.7 KB at 25."""
 FORMATS = ("pdf", "docx")

@@ -127,6 +127,34 @@ _EVIDENCE_JSON: dict[str, Any] = {"input_record": {}, "approvals": {}, "rule_pac
 """The evidence keys stored as JSON, with their empty value."""
 
 
+def _imb_mailer_serial(imb: str) -> tuple[str, int] | None:
+    """(mailer id, serial) of an IMb's digits (barcode id 2, service type 3, mailer id 6 or 9, serial 9 or 6,
+    then the routing code), or None for a letter without one."""
+    if len(imb) < 20 or not imb[:20].isdigit():
+        return None
+    mailer_len = 9 if imb[5] == "9" else 6  # USPS: 9-digit mailer ids begin with 9
+    return imb[5:5 + mailer_len], int(imb[5 + mailer_len:20])
+
+
+def _imb_serials_taken(con: sqlite3.Connection, items: Sequence[SentLetter]) -> list[str]:
+    """The 'mailer id/serial' of ``items`` that a recorded letter already has (any barcode id or service type)."""
+    wanted: dict[str, set[int]] = {}
+    for s in items:
+        ms = _imb_mailer_serial(s.imb)
+        if ms is not None:
+            wanted.setdefault(ms[0], set()).add(ms[1])
+    taken: list[str] = []
+    for mailer, serials in sorted(wanted.items()):
+        start = 6 + len(mailer)  # 1-based position of the serial
+        rows = con.execute(
+            "SELECT DISTINCT CAST(substr(imb, ?, ?) AS INTEGER) FROM letters WHERE length(imb) >= 20 AND substr(imb, 6, ?) = ? "
+            "AND CAST(substr(imb, ?, ?) AS INTEGER) BETWEEN ? AND ?",
+            (start, 21 - start, len(mailer), mailer, start, 21 - start, min(serials), max(serials)),
+        )
+        taken += [f"{mailer}/{r[0]}" for r in rows if r[0] in serials]
+    return sorted(taken)
+
+
 class Ledger:
     """A ledger file. ``Ledger(path)`` creates it (and its folder) on first write.
 
@@ -339,6 +367,15 @@ class Ledger:
                             f"{self.path}: another batch recorded letters on {as_of.isoformat()} for {len(clash)} of these accounts "
                             f"({', '.join(sorted(clash)[:5])}{' ...' if len(clash) > 5 else ''}) while this one ran; nothing was recorded."
                         )
+                taken = _imb_serials_taken(con, items)
+                if taken:
+                    raise LedgerError(
+                        f"{self.path}: the Intelligent Mail barcode serial{'s' if len(taken) > 1 else ''} "
+                        f"{', '.join(taken[:5])}{' ...' if len(taken) > 5 else ''} (mailer id and serial) "
+                        f"{'are' if len(taken) > 1 else 'is'} already recorded by another batch, which must have run at the "
+                        "same time; a serial may be used once. Nothing was recorded; run this batch again and its serials "
+                        "will follow the ledger's."
+                    )
                 con.execute(
                     "INSERT INTO batches(batch_id, as_of, letters, source) VALUES (?, ?, ?, ?)",
                     (batch_id, as_of.isoformat(), len(items), source),

@@ -6,7 +6,7 @@ import sqlite3
 import subprocess
 import sys
 import textwrap
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -346,3 +346,24 @@ def test_a_writer_blocked_while_the_ledger_is_being_created_says_busy(tmp_path: 
         blocker.execute("ROLLBACK")
         blocker.close()
     assert Ledger(path).record("b1", AS_OF, [letter("A1")]) == 1
+
+
+def test_an_imb_serial_already_recorded_refuses_the_whole_batch(tmp_path):
+    """Two batches that read the last serial at the same moment would print the same barcodes; the ledger
+    refuses the second in its recording transaction. The key is mailer id + serial, whatever the barcode id,
+    service type or ZIP; 9-digit mailer ids (beginning with 9) have 6-digit serials."""
+    led = Ledger(tmp_path / "l.db")
+    six = "00" "040" "123456" "000001000"  # barcode id, service type, mailer id, serial
+    nine = "00" "040" "912345678" "000042"
+    led.record("B1", AS_OF, [letter("A1", imb=six + "12345"), letter("A2", imb=nine + "606061234"), letter("A3")])
+    again = "01" "300" "123456" "000001000" + "99999"  # same mailer id and serial, other barcode id / STID / ZIP
+    with pytest.raises(LedgerError) as err:
+        led.record("B2", AS_OF + timedelta(days=7), [letter("A4", imb="00040123456000001001"), letter("A5", imb=again)])
+    assert "123456/1000" in str(err.value) and "run this batch again" in str(err.value)
+    assert [b[0] for b in led.batches()] == ["B1"]  # nothing of B2 was recorded
+    with pytest.raises(LedgerError, match="912345678/42"):
+        led.record("B3", AS_OF + timedelta(days=7), [letter("A6", imb="00040912345678000042")])
+    # other serials, or the same serial under another mailer id, are fine
+    n = led.record("B4", AS_OF + timedelta(days=7), [letter("A4", imb="00040123456000001001"),
+                                                     letter("A5", imb="00040654321000001000"), letter("A7")])
+    assert n == 3 and [b[0] for b in led.batches()] == ["B1", "B4"]

@@ -193,6 +193,22 @@ def test_imb_serials_are_unique_printed_and_continue_in_the_next_batch(tmp_path)
     assert not set(codes2) & set(codes)
 
 
+def test_a_batch_whose_imb_serials_were_taken_meanwhile_is_not_recorded(tmp_path, monkeypatch):
+    """The race of two batches at once: the second read the last serial before the first recorded its own.
+    Recording refuses it, names the serial, and removes its folder, so no barcode is mailed twice."""
+    from lettergen.errors import LedgerError
+
+    pol = policy_with(imb={"barcode_id": "00", "service_type": "040", "mailer_id": "123456", "serial_start": 1000})
+    first = sample_batch(tmp_path, pol)
+    assert any(r["imb_tracking_code"] for r in read_csv(first.folder / "manifest.csv"))
+    monkeypatch.setattr(Ledger, "last_imb_serial", lambda self, *a: None)  # the stale read
+    with pytest.raises(LedgerError, match=r"123456/1000\b.*already recorded by another batch") as err:
+        sample_batch(tmp_path, pol, date(2026, 12, 11))
+    assert "was removed" in str(err.value)
+    assert sorted(p.name for p in (tmp_path / "out").iterdir() if p.is_dir()) == [first.folder.name]
+    assert [b[0] for b in Ledger(tmp_path / "lettergen.db").batches() if b[0] != "history"] == [first.batch_id]
+
+
 def test_imb_bars_match_the_encoder(tmp_path):
     """The bars in the letter's HTML are the encoder's for the tracking code and the ZIP."""
     from lettergen.compose import Composer

@@ -5,7 +5,8 @@ Templates are Jinja2 in a ``SandboxedEnvironment`` with autoescape on and
 ``{{ 7*7 }} <b>Bob</b>`` prints exactly those characters), and a misspelled
 field is an error naming the template, line and field, never a blank.
 
-Amounts and dates are formatted here, with Babel, for the account's locale,
+Amounts and dates are formatted here, with Babel, for the account's locale
+in the letter's language (``letter_locale``: es_US -> en_US, de_DE -> en_DE),
 so the template only places strings. The same context feeds the tone phrases,
 which are rendered in the same sandbox before the template.
 """
@@ -17,6 +18,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import lru_cache
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -182,25 +184,56 @@ def _render_error(exc: Exception, fallback: str) -> ComposeError:
 # ----------------------------------------------------------------------------- formatting
 
 
+LETTER_LANGUAGE = "en"
+"""The language the shipped templates and tone profiles are written in."""
+
+
+@lru_cache(maxsize=64)
+def letter_locale(locale: str, language: str = LETTER_LANGUAGE) -> str:
+    """The Babel locale for the dates and amounts of a letter written in ``language`` to an account in
+    ``locale``: the account's region (date order, decimal and thousands separators, currency placement) in the
+    letter's language (month names, words). es_US -> en_US ('November 27, 2026', '$480.00'), de_DE -> en_DE
+    ('27 November 2026', '5.425,90 €'), en_GB stays; a region without an English locale in CLDR (ja_JP)
+    -> en_001, international English. A German month name in an English sentence reads as a mistake."""
+    from babel import Locale, UnknownLocaleError
+
+    lang, _, territory = locale.replace("-", "_").partition("_")
+    if lang == language:
+        return locale
+    for candidate in ([f"{language}_{territory}"] if territory else []) + [f"{language}_001", language]:
+        try:
+            Locale.parse(candidate)
+        except (UnknownLocaleError, ValueError):
+            continue
+        return candidate
+    return locale  # pragma: no cover - Babel always has the bare language
+
+
 @dataclass(frozen=True)
 class Formats:
-    """Babel formatting for one locale."""
+    """Babel formatting for one account: its locale's region conventions, in the letter's language
+    (:func:`letter_locale`)."""
 
     locale: str
     currency: str
+    language: str = LETTER_LANGUAGE
+
+    @property
+    def babel_locale(self) -> str:
+        return letter_locale(self.locale, self.language)
 
     def money(self, amount: Any) -> str:
-        return format_currency(amount, self.currency, locale=self.locale, currency_digits=True)
+        return format_currency(amount, self.currency, locale=self.babel_locale, currency_digits=True)
 
     def date(self, d: date | None) -> str:
-        return format_date(d, "long", locale=self.locale) if d else "—"
+        return format_date(d, "long", locale=self.babel_locale) if d else "—"
 
     def short_date(self, d: date | None) -> str:
-        return format_date(d, "medium", locale=self.locale) if d else "—"
+        return format_date(d, "medium", locale=self.babel_locale) if d else "—"
 
     def day_month(self, d: date, ref: date) -> str:
         """'3 October' style (the locale's order), with the year when it differs from the letter's."""
-        return format_skeleton("MMMMd" if d.year == ref.year else "yMMMMd", d, locale=self.locale)
+        return format_skeleton("MMMMd" if d.year == ref.year else "yMMMMd", d, locale=self.babel_locale)
 
 
 def recipient_lines(account: Account, home_country: str = "US", usps_style: bool = False) -> list[str]:

@@ -139,27 +139,28 @@ def samples(tmp_path_factory):
 
 
 # account, stage, name line, invoice numbers, total due as the locale writes it, oldest due date, earlier letters, response date
+# (the letters are in English: es_US dates as en_US writes them, de_DE ones as en_DE, i.e. German order and separators)
 EXPECTED = {
     "ACC-1001": ("polite_reminder", "Margaret O'Connell", ["INV-26-1101", "INV-26-1140"], "$1,544.50", "November 11, 2026", None, "December 11, 2026"),
-    "ACC-1002": ("polite_reminder", "José Núñez", ["INV-26-1150"], "$480.00", "16 de noviembre de 2026", None, "11 de diciembre de 2026"),
+    "ACC-1002": ("polite_reminder", "José Núñez", ["INV-26-1150"], "$480.00", "November 16, 2026", None, "December 11, 2026"),
     "ACC-1003": ("polite_reminder", "山田 太郎", ["INV-26-1160", "INV-26-1161"], "¥173,500", "November 13, 2026", None, "December 11, 2026"),
     "ACC-1004": ("polite_reminder", "Northeastern Regional Institutional Food Service & Hospitality Supply Cooperative, LLC",
                  ["INV-26-1170", "INV-26-1171", "INV-26-1172"], "$3,448.15", "November 5, 2026", None, "December 11, 2026"),
     "ACC-1006": ("firm_notice", "Harrington & Blake Ltd", ["INV-26-1020", "INV-26-1103"], "£2,620.25", "20 October 2026",
                  "our reminder of 26 October", "7 December 2026"),
     "ACC-1007": ("firm_notice", "Ελένη Παπαδοπούλου", ["INV-26-1015"], "$725.00", "October 15, 2026", "our reminder of October 21", "December 7, 2026"),
-    "ACC-1009": ("firm_notice", "Müller & Söhne GmbH", ["INV-26-1001", "INV-26-1022"], "5.425,90\u00a0€", "1. Oktober 2026",
-                 "our reminder of 8. Oktober", "7. Dezember 2026"),
+    "ACC-1009": ("firm_notice", "Müller & Söhne GmbH", ["INV-26-1001", "INV-26-1022"], "5.425,90\u00a0€", "1 October 2026",
+                 "our reminder of 8 October", "7 December 2026"),
     "ACC-1010": ("final_demand", "Robert Chen", ["INV-26-0915"], "$1,640.00", "September 15, 2026",
                  "our reminder of September 22 and our notice of October 20", "December 7, 2026"),
     "ACC-1011": ("final_demand", "Brightline Logistics, Inc.", ["INV-26-0901", "INV-26-0916", "INV-26-1002", "INV-26-1102"], "$11,743.75",
                  "September 1, 2026", "our reminder of September 8 and our notice of October 8", "December 7, 2026"),
-    "ACC-1012": ("final_demand", "Schneider Elektrotechnik KG", ["INV-26-0920"], "2.890,00\u00a0€", "20. September 2026",
-                 "our reminder of 28. September and our notice of 27. Oktober", "7. Dezember 2026"),
+    "ACC-1012": ("final_demand", "Schneider Elektrotechnik KG", ["INV-26-0920"], "2.890,00\u00a0€", "20 September 2026",
+                 "our reminder of 28 September and our notice of 27 October", "7 December 2026"),
     "ACC-1014": ("polite_reminder", "Patricia Alvarez", ["INV-26-1109"], "$560.00", "November 9, 2026", None, "December 11, 2026"),
     "ACC-1025": ("polite_reminder", "Fiona MacLeod", ["INV-26-1106"], "£312.40", "6 November 2026", None, "11 December 2026"),
-    "ACC-1027": ("final_demand", "María Fernanda López", ["INV-26-0925"], "$935.60", "25 de septiembre de 2026",
-                 "our reminder of 2 de octubre and our notice of 5 de noviembre", "7 de diciembre de 2026"),
+    "ACC-1027": ("final_demand", "María Fernanda López", ["INV-26-0925"], "$935.60", "September 25, 2026",
+                 "our reminder of October 2 and our notice of November 5", "December 7, 2026"),
 }
 
 
@@ -189,15 +190,19 @@ def test_pdf_and_docx_say_the_same_words(samples, account_id):
 
 
 def test_locale_formats_are_those_of_the_locale(samples):
-    # en_US, es_US, JPY without decimals, en_GB, de_DE: as Babel (CLDR) writes them.
+    # en_US, es_US, JPY without decimals, en_GB, de_DE: as Babel (CLDR) writes them in the letter's language
+    # (English): the region's order and separators, English month names (compose.letter_locale).
     assert "$1,544.50" in samples["ACC-1001"].docx_text
-    assert "As of 27 de noviembre de 2026, $480.00 is overdue" in samples["ACC-1002"].docx_text
+    es = samples["ACC-1002"].docx_text
+    assert "As of November 27, 2026, $480.00 is overdue" in es
+    assert "Nov 16, 2026" in es and " de " not in es  # the invoice table too; no Spanish words in an English letter
     jp = samples["ACC-1003"].docx_text
     assert "¥173,500" in jp and "¥125,000" in jp and "¥48,500" in jp and "173,500.00" not in jp and "¥173,500." not in jp
     assert "£2,620.25" in samples["ACC-1006"].docx_text and "27 November 2026" in samples["ACC-1006"].docx_text
     de = nbsp(samples["ACC-1009"].docx_text)
-    assert "5.425,90 €" in de and "4.150,00 €" in de and "1.275,90 €" in de and "27. November 2026" in de
-    assert "01.09.2026" in de  # invoice dates, medium format
+    assert "5.425,90 €" in de and "4.150,00 €" in de and "1.275,90 €" in de and "27 November 2026" in de
+    assert "1 Sept 2026" in de  # invoice dates, medium format
+    assert not re.search(r"Oktober|Dezember|\d\. [A-Z][a-z]+ 20\d\d", de)  # no German month names or '27. November'
 
 
 def test_pdf_pages_carry_the_footer_and_later_pages_the_continued_header(samples):

@@ -104,6 +104,9 @@ def test_review_page_and_docx_for_every_stage_template(tmp_path, policy):
     page = index.read_text(encoding="utf-8")
     _check_html(page)
     _check_offline(page)
+    # files are named as the approvals name them, not by this machine's absolute paths
+    assert str(ROOT) not in page and "<code>letter_templates/_layout.html.j2</code>" in page
+    assert "<code>tone_profiles/warm.yaml</code>" in page
     sections = _sections(page)
     names = _stage_templates(policy)
     assert list(sections) == names

@@ -148,6 +148,16 @@ def tracking_code(barcode_id: str, service_type: str, mailer_id: str, serial: in
     return barcode_id + service_type + mailer_id + serial_digits
 
 
+def mailer_and_serial(digits: str) -> tuple[str, int] | None:
+    """(mailer id, serial) of an IMb's digits (a tracking code as :func:`tracking_code` builds it, optionally
+    followed by the routing code), or None when ``digits`` holds no tracking code. The inverse of the mailer id
+    / serial split above: a mailer id starting with 9 has 9 digits and a 6-digit serial, any other 6 and 9."""
+    if len(digits) < 20 or not digits[:20].isdigit():
+        return None
+    mailer_len = 9 if digits[5] == "9" else 6
+    return digits[5:5 + mailer_len], int(digits[5 + mailer_len:20])
+
+
 # --------------------------------------------------------------------------
 # Step 1: binary data conversion
 # --------------------------------------------------------------------------

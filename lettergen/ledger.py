@@ -55,6 +55,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import LedgerBusyError, LedgerError
+from .imb import mailer_and_serial
 from .models import SentLetter
 
 DEFAULT_LEDGER = Path("batches") / "lettergen.db"
@@ -127,20 +128,11 @@ _EVIDENCE_JSON: dict[str, Any] = {"input_record": {}, "approvals": {}, "rule_pac
 """The evidence keys stored as JSON, with their empty value."""
 
 
-def _imb_mailer_serial(imb: str) -> tuple[str, int] | None:
-    """(mailer id, serial) of an IMb's digits (barcode id 2, service type 3, mailer id 6 or 9, serial 9 or 6,
-    then the routing code), or None for a letter without one."""
-    if len(imb) < 20 or not imb[:20].isdigit():
-        return None
-    mailer_len = 9 if imb[5] == "9" else 6  # USPS: 9-digit mailer ids begin with 9
-    return imb[5:5 + mailer_len], int(imb[5 + mailer_len:20])
-
-
 def _imb_serials_taken(con: sqlite3.Connection, items: Sequence[SentLetter]) -> list[str]:
     """The 'mailer id/serial' of ``items`` that a recorded letter already has (any barcode id or service type)."""
     wanted: dict[str, set[int]] = {}
     for s in items:
-        ms = _imb_mailer_serial(s.imb)
+        ms = mailer_and_serial(s.imb)
         if ms is not None:
             wanted.setdefault(ms[0], set()).add(ms[1])
     taken: list[str] = []

@@ -179,6 +179,12 @@ def test_tracking_code_nine_digit_mailer_id_takes_six_digit_serial() -> None:
     assert encode(code, "12345")  # a built code always encodes
 
 
+def test_mailer_and_serial_reads_back_what_tracking_code_built() -> None:
+    assert imb.mailer_and_serial(tracking_code("01", "234", "567094", 987654321)) == ("567094", 987654321)
+    assert imb.mailer_and_serial(tracking_code("00", "270", "912345678", 77) + "123456789") == ("912345678", 77)
+    assert imb.mailer_and_serial("") is None and imb.mailer_and_serial("0004012345600000004") is None  # 19 digits
+
+
 @pytest.mark.parametrize(
     ("args", "field", "fragments"),
     [

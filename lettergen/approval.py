@@ -72,6 +72,12 @@ def sha256_text(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def display_name(path: Path) -> str:
+    """A template or tone file as the evidence trail and the review page name it: its folder and file name
+    ('letter_templates/firm_notice.html.j2'), not an absolute path of one machine."""
+    return f"{path.parent.name}/{path.name}"
+
+
 def folder_of(path: Path) -> Path:
     """The folder whose ``approvals.yaml`` covers ``path``: the nearest parent with one, else the file's folder."""
     path = path.resolve()

@@ -325,7 +325,7 @@ def run_batch(
 
     composer = Composer(policy, options.templates, options.tones)
     composer.check(j.tone for j in result.jobs)
-    from .approval import ApprovalError, refusal, status
+    from .approval import ApprovalError, display_name, refusal, status
 
     statuses = [status(f) for f in files_in_use(composer, result)]
     missing = [st for st in statuses if not st.ok]
@@ -377,7 +377,7 @@ def run_batch(
 
         def approvals_of(letter: SlimLetter) -> dict[str, str]:
             used = [*composer.templates.files(letter.template), composer.tones.get(letter.tone).path]
-            return {f"{p.parent.name}/{p.name}": approval_ids[p.resolve()] for p in used if p.resolve() in approval_ids}
+            return {display_name(p): approval_ids[p.resolve()] for p in used if p.resolve() in approval_ids}
 
         evidence = [
             letter_evidence(p.letter, findings=p.lint, packs=packs, approvals=approvals_of(p.letter),

@@ -35,7 +35,7 @@ from pathlib import Path
 
 import click
 
-from .approval import Status, approved_text, status, word_diff
+from .approval import Status, approved_text, display_name, status, word_diff
 from .compose import TEMPLATE_SUFFIX, Composer, TemplateSet, default_templates_dir, default_tones_dir
 from .errors import LettergenError
 from .lint import lint_letter, load_packs
@@ -254,15 +254,9 @@ def redline_html(old: str, new: str, context: int = 2) -> str:
     return "\n".join(out)
 
 
-def _shown(path: Path) -> str:
-    """A file as the page names it: its folder and name ('letter_templates/firm_notice.html.j2'), the way the
-    approvals and the evidence trail name it, not the reviewer's machine's absolute path."""
-    return f"{path.parent.name}/{path.name}"
-
-
 def _status_html(path: Path, st: Status | None) -> str:
     if st is None:
-        return f'<p class="approval"><span class="state state-missing">missing</span> {escape(_shown(path))} does not exist.</p>'
+        return f'<p class="approval"><span class="state state-missing">missing</span> {escape(display_name(path))} does not exist.</p>'
     a = st.approval
     who = ""
     if a is not None:
@@ -271,7 +265,7 @@ def _status_html(path: Path, st: Status | None) -> str:
                + (f' — note: “{escape(a.note)}”' if a.note else "") + (f' <span class="packs">(rule packs: {packs})</span>' if packs else ""))
     label = {"approved": "approved", "changed": "changed since approval", "unapproved": "unapproved"}[st.state]
     head = (f'<p class="approval" data-state="{st.state}"><span class="state state-{st.state}">{label}</span> '
-            f'<code>{escape(_shown(path))}</code>{who}</p>')
+            f'<code>{escape(display_name(path))}</code>{who}</p>')
     if st.state == "unapproved":
         return head + '<p class="hint">Not signed off: batches refuse to mail it (<code>lettergen approve</code>).</p>'
     if st.state != "changed":

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import count
 from lettergen.errors import LedgerError
 from lettergen.evidence import folder_hashes, history_json, history_table, letter_evidence, lint_summary, verify_batch
 from lettergen.ledger import EVIDENCE_KEYS, HISTORY_KEYS, MIGRATIONS, SCHEMA_VERSION, Ledger
@@ -84,14 +85,6 @@ def recorded(tmp_path: Path) -> tuple[Ledger, Path]:
         batch_files=folder_hashes(folder),
     )
     return ledger, folder
-
-
-def count(path: Path, sql: str) -> object:
-    con = sqlite3.connect(path)
-    try:
-        return con.execute(sql).fetchone()[0]
-    finally:
-        con.close()
 
 
 # ---------------------------------------------------------------- migration

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import count
 from lettergen.errors import LedgerBusyError, LedgerError
 from lettergen.ledger import SCHEMA_VERSION, Ledger
 from lettergen.models import SentLetter
@@ -35,14 +36,6 @@ def letter(account_id: str = "A1", stage: str = "polite_reminder", sent_on: date
     }
     fields.update(kw)
     return SentLetter(**fields)  # type: ignore[arg-type]
-
-
-def count(path: Path, sql: str) -> object:
-    con = sqlite3.connect(path)
-    try:
-        return con.execute(sql).fetchone()[0]
-    finally:
-        con.close()
 
 
 # ---------------------------------------------------------------- round trip

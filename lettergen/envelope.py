@@ -6,7 +6,7 @@ address and the recipient block in those windows (:func:`css`), the font size
 and line height at which an address fits (:func:`fit`, :func:`capacity`), and a
 check that reads a letter's first page back from the real PDF and says, in
 sentences a mail clerk understands, what would go wrong in the envelope
-(:func:`check_page`, :func:`check_pdf`). :func:`debug_overlay` draws the
+(:func:`check_page`, :func:`check_letters`). :func:`debug_overlay` draws the
 windows on a copy of a PDF for a person to look at.
 
 Coordinates
@@ -51,11 +51,13 @@ import unicodedata
 from decimal import Decimal
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
+from typing import Any, Callable, Iterable, Iterator, Mapping, NamedTuple, Sequence
+
+from .typeset.fonts import text_width
 
 __all__ = [
     "PT_PER_IN", "PT_PER_MM", "Rect", "Envelope", "PRESETS", "DEFAULT_PRESET", "UnknownEnvelopeError", "get",
-    "css", "fit", "capacity", "check_page", "check_pdf", "debug_overlay", "FONT_STEPS", "LINE_HEIGHT_STEPS",
+    "css", "fit", "capacity", "check_page", "check_letters", "first_page_words", "PageText", "debug_overlay", "FONT_STEPS", "LINE_HEIGHT_STEPS",
     "GLYPH_ALLOWANCE", "LINE_ALLOWANCE", "LETTER_MARGIN_TOP", "LETTER_MARGIN_LEFT", "REVEALING",
 ]
 
@@ -384,29 +386,6 @@ def _fit(env: Envelope, lines_at: Callable[[float], int]) -> tuple[float, float]
     return None
 
 
-_ADVANCES: dict[str, tuple[dict[int, int], int]] = {}
-
-
-def _advances(font_file: str) -> tuple[dict[int, int], int]:
-    """Advance width (font units) of every character of a shipped font, and the font's units per em."""
-    if font_file not in _ADVANCES:
-        from fontTools.ttLib import TTFont
-
-        from .typeset.pdf import FONTS_DIR
-
-        font = TTFont(str(FONTS_DIR / font_file), lazy=True)
-        hmtx = font["hmtx"]
-        _ADVANCES[font_file] = ({cp: hmtx[name][0] for cp, name in font.getBestCmap().items()}, font["head"].unitsPerEm)
-    return _ADVANCES[font_file]
-
-
-def text_width(text: str, font_pt: float) -> float:
-    """Width in pt of ``text`` set in the letters' Noto Sans at ``font_pt`` (a character Noto Sans lacks, e.g. CJK,
-    counts as one em, as the CJK fallback font sets it)."""
-    widths, upem = _advances("NotoSans-Regular.ttf")
-    return sum(widths.get(ord(ch), upem) for ch in text) * font_pt / upem
-
-
 def wrapped_lines(lines: Sequence[str], font_pt: float, width: float) -> int:
     """How many printed lines ``lines`` take at ``font_pt`` in a block ``width`` pt wide, wrapping at spaces
     (a word wider than the block takes lines of its own)."""
@@ -487,6 +466,37 @@ def _norm(s: str) -> str:
     return "".join(unicodedata.normalize("NFKC", s).translate(_TRANSLATE).casefold().split())
 
 
+_MIRRORED = str.maketrans({c: "(" for c in "()[]{}<>«»‹›"})
+
+
+def has_rtl(s: str) -> bool:
+    """True when ``s`` has a right-to-left letter (Hebrew, Arabic, Syriac, Thaana ...)."""
+    return any(unicodedata.bidirectional(ch) in ("R", "AL") for ch in s)
+
+
+def visual(line: str) -> str:
+    """``line`` in the order its characters stand on the page, left to right: the Unicode bidirectional
+    algorithm with a left-to-right paragraph, as Pango lays out a line of a ``direction: ltr`` block
+    (a Hebrew or Arabic run reversed, numbers inside it kept left to right)."""
+    if not has_rtl(line):
+        return line
+    from bidi import get_display
+
+    return get_display(line, base_dir="L")
+
+
+def _target(line: str) -> str:
+    """What an expected address line must read as on the page, for :func:`_norm`-ed words in visual order.
+    Paired brackets count as one character: in a right-to-left run the PDF draws the mirrored glyph but its
+    text layer keeps the logical character, while :func:`visual` mirrors it."""
+    return _norm(visual(line)).translate(_MIRRORED)
+
+
+def readable(text: str) -> str:
+    """A run of page words (visual order) in logical order, for a message a person reads."""
+    return visual(text) if has_rtl(text) else text
+
+
 @dataclass
 class _Word:
     i: int
@@ -496,6 +506,8 @@ class _Word:
     size: float
     line: int = -1
     seg: int = -1
+    shown: str = ""
+    """The characters in page order, where they differ from ``text`` (a right-to-left ligature)."""
 
 
 @dataclass
@@ -598,7 +610,7 @@ def _attribute(layout: _Layout, label: str, lines: Sequence[str], window: Rect, 
     expected = [ln for ln in lines if ln.strip()]
     cands = []
     for ln in expected:
-        cs = layout.candidates(_norm(ln), used)
+        cs = layout.candidates(_target(ln), used)
         cs.sort(key=lambda c: (c.rect.distance(window), c.rect.top, c.rect.x0))
         cands.append(cs[:50])
     best: tuple[float, list[_Cand | None]] | None = None
@@ -647,7 +659,7 @@ def _quote(words: Sequence[_Word]) -> tuple[str, Rect]:
     r = words[0].rect
     for w in words[1:]:
         r = r.union(w.rect)
-    return " ".join(w.text for w in words), r
+    return readable(" ".join(w.shown or w.text for w in words)), r
 
 
 def _runs(words: Sequence[_Word], pred) -> Iterator[list[_Word]]:  # type: ignore[no-untyped-def]
@@ -725,12 +737,15 @@ def check_page(words: Iterable[Mapping[str, Any]], envelope: Envelope | str, *, 
     ws: list[_Word] = []
     for i, w in enumerate(words):
         text = str(w.get("text", ""))
-        norm = _norm(text)
+        # ``visual`` (from first_page_words): the word with each glyph's text in page order, where a ligature
+        # of a right-to-left run (lam-alef) carries its characters in logical order in the text layer.
+        shown = str(w.get("visual", text))
+        norm = _norm(shown).translate(_MIRRORED)
         if not norm:
             continue
         r = Rect.from_word(w)
         size = float(w["size"]) if w.get("size") is not None else r.height
-        ws.append(_Word(i, text, norm, r, size))
+        ws.append(_Word(i, text, norm, r, size, shown=shown if shown != text else ""))
     layout = _Layout(ws)
     problems: list[str] = []
 
@@ -836,24 +851,12 @@ def _revealing(layout: _Layout, env: Envelope) -> list[str]:
     return out
 
 
-def check_pdf(pdf_path: str | Path, page_index: int, envelope: Envelope | str, **kw: Any) -> list[str]:
-    """:func:`check_page` on page ``page_index`` (0-based) of a PDF, read with pdfplumber."""
-    import pdfplumber
-
-    with pdfplumber.open(str(pdf_path)) as pdf:
-        page = pdf.pages[page_index]
-        words = page.extract_words(extra_attrs=["size"])
-        kw.setdefault("chars", page.chars)
-        kw.setdefault("page_size", (float(page.width), float(page.height)))
-        return check_page(words, envelope, **kw)
-
-
 _TEXT_SHOW = frozenset({"TJ", "Tj", "'", '"'})
 _TEXT_OPERATORS = "q Q cm BT ET Tf Tc Tw Tz Ts TL Tr Tm Td TD T* TJ Tj ' \""
 
 
 class _Unsupported(Exception):
-    """The fast reader met a font or operator it does not handle; pdfplumber reads the page instead."""
+    """The reader met a font or operator it does not handle: the page's text cannot be vouched for."""
 
 
 _FontInfo = tuple[dict[int, float], float, dict[int, str], float]
@@ -867,8 +870,8 @@ def _font_info(font: Any, cache: dict[tuple[int, int], _FontInfo]) -> _FontInfo:
     key = font.objgen
     if key in cache:
         return cache[key]
-    if font.get("/Subtype") != "/Type0" or font.get("/Encoding") != "/Identity-H" or "/ToUnicode" not in font:
-        raise _Unsupported("not a Type0 Identity-H font with ToUnicode")
+    if font.get("/Subtype") != "/Type0" or "/ToUnicode" not in font or not _two_byte_identity(font.get("/Encoding")):
+        raise _Unsupported(f"font {font.get('/BaseFont')} is not a Type0 font with 2-byte codes and a ToUnicode map")
     desc = font.DescendantFonts[0]
     widths: dict[int, float] = {}
     w = list(desc.get("/W", []))
@@ -905,6 +908,19 @@ def _font_info(font: Any, cache: dict[tuple[int, int], _FontInfo]) -> _FontInfo:
     return info
 
 
+def _two_byte_identity(encoding: Any) -> bool:
+    """Identity-H, or the CMap WeasyPrint embeds when a font lacks a glyph (codes are glyph ids there too, the
+    missing ones drawn as .notdef; the widths and ToUnicode map stay keyed by code)."""
+    import pikepdf
+
+    if encoding == "/Identity-H":
+        return True
+    if isinstance(encoding, pikepdf.Stream):
+        cmap = encoding.read_bytes()
+        return b"<0000> <ffff>" in cmap and b"/WMode 1" not in cmap
+    return False
+
+
 def _mul(m: tuple[float, ...], n: tuple[float, ...]) -> tuple[float, ...]:
     a, b, c, d, e, f = m
     A, B, C, D, E, F = n
@@ -915,8 +931,8 @@ def _page_chars(page: Any, cutoff: float, fonts_seen: dict[tuple[int, int], _Fon
     """The characters WeasyPrint placed above ``cutoff`` (pt from the top), as pdfminer/pdfplumber would box them:
     x0/x1 from the glyph advance, top/bottom from the font size and descent, ``size`` the rendered size.
 
-    Handles what WeasyPrint writes (Type0 Identity-H fonts, Tm-positioned TJ arrays) and raises
-    :class:`_Unsupported` for anything else, so that pdfplumber reads that page instead."""
+    Handles what WeasyPrint writes (Type0 fonts with 2-byte codes, Tm-positioned TJ arrays) and raises
+    :class:`_Unsupported` for anything else."""
     import pikepdf
 
     box = [float(v) for v in page.mediabox]
@@ -969,8 +985,12 @@ def _page_chars(page: Any, cutoff: float, fonts_seen: dict[tuple[int, int], _Fon
                 raise _Unsupported("text shown before a font was set")
             widths, dw, to_text, descent = font
             m = _mul(tm, ctm[-1])
-            if abs(m[1]) > 1e-6 or abs(m[2]) > 1e-6:
-                raise _Unsupported("rotated or skewed text")
+            if abs(m[1]) > 1e-6 or abs(m[2]) > 1e-6:  # rotated or skewed (the draft stamp): the general way
+                moved = _rotated_chars(operands[0] if o == "TJ" else [operands[0]], m, font, size, tc, hscale, rise,
+                                       height, cutoff, chars)
+                if moved:
+                    tm = _mul((1.0, 0.0, 0.0, 1.0, moved, 0.0), tm)
+                continue
             if height - (m[5]) > cutoff + size * abs(m[3]) * 2:
                 items: list[Any] = []  # below the cutoff: only advance (nothing after it on this Tm is kept anyway)
             else:
@@ -1006,6 +1026,39 @@ def _page_chars(page: Any, cutoff: float, fonts_seen: dict[tuple[int, int], _Fon
     return chars
 
 
+def _rotated_chars(items: Any, m: tuple[float, ...], font: _FontInfo, size: float, tc: float, hscale: float, rise: float,
+                   height: float, cutoff: float, chars: list[dict[str, Any]]) -> float:
+    """The characters of one text-showing operator under a rotated or skewed matrix ``m``, boxed as pdfminer boxes
+    them (the glyph's lower-left and upper-right corners through the matrix, ``size`` the box's height,
+    ``upright`` false); returns the text-space advance."""
+    import pikepdf
+
+    widths, dw, to_text, descent = font
+    a, b, c, d, e, f = m
+    upright = a * d * hscale > 0 and b * c <= 0
+    low, high = descent * size + rise, descent * size + rise + size
+    moved = 0.0
+    for item in items:
+        if isinstance(item, (int, float, Decimal)) or (isinstance(item, pikepdf.Object) and not isinstance(item, pikepdf.String)):
+            moved -= float(item) / 1000 * size * hscale
+            continue
+        raw = bytes(item)
+        if len(raw) % 2:
+            raise _Unsupported("odd byte count in a 2-byte string")
+        for k in range(0, len(raw), 2):
+            cid = (raw[k] << 8) | raw[k + 1]
+            adv = (widths.get(cid, dw) / 1000 * size + tc) * hscale
+            ox, oy = moved * a + e, moved * b + f
+            x0, y0 = c * low + ox, d * low + oy
+            x1, y1 = a * adv + c * high + ox, b * adv + d * high + oy
+            x0, x1, y0, y1 = min(x0, x1), max(x0, x1), min(y0, y1), max(y0, y1)
+            if height - y1 < cutoff:
+                chars.append({"text": to_text.get(cid, "\ufffd"), "x0": x0, "x1": x1, "top": height - y1,
+                              "bottom": height - y0, "size": y1 - y0, "upright": upright})
+            moved += adv
+    return moved
+
+
 def _words(chars: list[dict[str, Any]], x_tolerance: float = 3.0, y_tolerance: float = 3.0) -> list[dict[str, Any]]:
     """Words from characters as pdfplumber's ``extract_words(extra_attrs=["size"])`` groups them: lines by
     ``top`` (within ``y_tolerance``), characters by ``x0`` within a line, a new word at whitespace, at a gap
@@ -1022,9 +1075,15 @@ def _words(chars: list[dict[str, Any]], x_tolerance: float = 3.0, y_tolerance: f
 
         def flush() -> None:
             if current:
-                words.append({"text": "".join(c["text"] for c in current), "x0": min(c["x0"] for c in current),
-                              "x1": max(c["x1"] for c in current), "top": min(c["top"] for c in current),
-                              "bottom": max(c["bottom"] for c in current), "size": current[0]["size"], "upright": True})
+                text = "".join(c["text"] for c in current)
+                word = {"text": text, "x0": min(c["x0"] for c in current),
+                        "x1": max(c["x1"] for c in current), "top": min(c["top"] for c in current),
+                        "bottom": max(c["bottom"] for c in current), "size": current[0]["size"], "upright": True}
+                if has_rtl(text):
+                    # page order, glyph by glyph: a ligature's text (lam-alef) is logical in the text layer
+                    word["visual"] = "".join(c["text"][::-1] if len(c["text"]) > 1 and has_rtl(c["text"]) else c["text"]
+                                             for c in current)
+                words.append(word)
                 current.clear()
 
         for ch in sorted(line, key=lambda c: c["x0"]):
@@ -1038,45 +1097,48 @@ def _words(chars: list[dict[str, Any]], x_tolerance: float = 3.0, y_tolerance: f
     return words
 
 
-def first_page_words(pdf: bytes | str | Path, pages: Sequence[int], envelope: Envelope | str
-                     ) -> list[tuple[list[dict[str, Any]], list[dict[str, Any]], tuple[float, float]]]:
-    """(words, chars, page size) of each given page (0-based), read back from the PDF.
+UNREADABLE = "the first page's text could not be read back to check the envelope windows"
+
+
+class PageText(NamedTuple):
+    """What :func:`first_page_words` read from one page."""
+
+    words: list[dict[str, Any]]
+    chars: list[dict[str, Any]]
+    size: tuple[float, float]
+    unreadable: str | None = None
+    """Why the page's text could not be read (a font or operator WeasyPrint does not write); None when read."""
+
+
+def first_page_words(pdf: bytes | str | Path, pages: Sequence[int], envelope: Envelope | str) -> list[PageText]:
+    """The words, characters and page size of each given page (0-based), read back from the PDF.
 
     Only what can matter to the envelope is read: the text above the first fold plus a margin (the whole
     page for an address page). pdfplumber costs ~30 ms for a whole letter page and still ~14 ms for the
     text above the fold (pdfminer's general interpreter, pdfplumber's object conversion), half the cost of
     laying the letter out. So the text is read here directly from the content stream (pikepdf's C++
-    tokenizer), for the fonts WeasyPrint writes (Type0, Identity-H, with ToUnicode and widths): each glyph
+    tokenizer), for the fonts WeasyPrint writes (Type0 with 2-byte codes, ToUnicode and widths): each glyph
     boxed as pdfminer boxes it, grouped into words as pdfplumber groups them (a test compares the two on
-    real letters). Any page with something else is read with pdfplumber."""
+    real letters of every script). A page with anything else is not guessed at: its ``unreadable`` says why,
+    and :func:`check_letters` holds that letter."""
     import io
 
     import pikepdf
 
     env = _envelope(envelope)
     cutoff = env.page_height if env.address_page else max(env.first_fold, max(r.bottom for r in env.visible_area)) + inch(0.5)
-    out: list[tuple[list[dict[str, Any]], list[dict[str, Any]], tuple[float, float]]] = []
-    slow: list[tuple[int, int]] = []
+    out: list[PageText] = []
     fonts_seen: dict[tuple[int, int], _FontInfo] = {}
     with pikepdf.open(io.BytesIO(pdf) if isinstance(pdf, bytes) else str(pdf)) as src:
-        for n, i in enumerate(pages):
+        for i in pages:
             page = src.pages[i]
             box = [float(v) for v in page.mediabox]
             size = (box[2] - box[0], box[3] - box[1])
             try:
                 chars = _page_chars(page, cutoff, fonts_seen)
-                out.append((_words(chars), chars, size))
-            except _Unsupported:
-                out.append(([], [], size))
-                slow.append((n, i))
-    if slow:
-        import pdfplumber
-
-        with pdfplumber.open(io.BytesIO(pdf) if isinstance(pdf, bytes) else str(pdf)) as doc:
-            for n, i in slow:
-                page = doc.pages[i]
-                words = [w for w in page.extract_words(extra_attrs=["size"]) if w["top"] < cutoff]
-                out[n] = (words, [c for c in page.chars if c["top"] < cutoff], (float(page.width), float(page.height)))
+                out.append(PageText(_words(chars), chars, size))
+            except _Unsupported as exc:
+                out.append(PageText([], [], size, str(exc)))
     return out
 
 
@@ -1088,7 +1150,10 @@ def check_letters(pdf: bytes | str | Path, first_pages: Sequence[int], envelope:
     leaves out words and characters that are not mailed (the draft stamp)."""
     env = _envelope(envelope)
     problems = []
-    for (words, chars, size), recipient in zip(first_page_words(pdf, first_pages, env), recipients):
+    for (words, chars, size, unreadable), recipient in zip(first_page_words(pdf, first_pages, env), recipients):
+        if unreadable is not None:
+            problems.append([f"{UNREADABLE} ({unreadable})"])
+            continue
         if ignore is not None:
             words, chars = [w for w in words if not ignore(w)], [c for c in chars if not ignore(c)]
         problems.append(check_page(words, env, recipient_lines=recipient, return_lines=return_lines, chars=chars, page_size=size))

@@ -21,24 +21,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 from urllib.request import url2pathname
 
-FONTS_DIR = Path(__file__).resolve().parent.parent / "fonts"
-
-# (family, file, weight, style); Noto Sans CJK is a fallback for Chinese, Japanese and Korean names.
-FONT_FILES = (
-    ("Noto Sans", "NotoSans-Regular.ttf", "normal", "normal"),
-    ("Noto Sans", "NotoSans-Bold.ttf", "bold", "normal"),
-    ("Noto Sans", "NotoSans-Italic.ttf", "normal", "italic"),
-    ("Noto Sans", "NotoSans-BoldItalic.ttf", "bold", "italic"),
-    ("Noto Sans CJK JP", "NotoSansCJK-Subset.otf", "normal", "normal"),
-)
-
-
-def font_face_css() -> str:
-    rules = []
-    for family, name, weight, style in FONT_FILES:
-        url = (FONTS_DIR / name).as_uri()
-        rules.append(f'@font-face {{ font-family: "{family}"; src: url("{url}"); font-weight: {weight}; font-style: {style}; }}')
-    return "\n".join(rules) + "\n"
+from .fonts import FAMILY, FONTS_DIR, font_face_css
 
 
 def source_date_epoch(as_of: date) -> str:
@@ -88,7 +71,7 @@ DRAFT_STAMP = "DRAFT – NOT APPROVED"
 
 # A fixed box repeats on every page of the document in WeasyPrint: one stamp, diagonal, on every page.
 _DRAFT_CSS = (".draft-stamp { position: fixed; top: 4.6in; left: -0.4in; width: 8in; text-align: center; "
-              "transform: rotate(-35deg); font: bold 44pt 'Noto Sans', sans-serif; color: rgba(200, 0, 0, 0.28); "
+              "transform: rotate(-35deg); font: bold 44pt '" + FAMILY + "'; color: rgba(200, 0, 0, 0.28); "
               "letter-spacing: 0.04em; z-index: 10; }")
 
 

@@ -112,8 +112,8 @@ class Produced:
     """1-based page of the letter's first page in batch.pdf."""
     pdf_sha256: str
     files: tuple[str, ...] = ()
-    chunk: int = 0
-    """The typeset chunk the letter's pages are in (.chunks/NNNNN.pdf while the batch is written)..."""
+    chunk: str = "00000"
+    """The typeset chunk file the letter's pages are in (.chunks/<chunk>.pdf while the batch is written)..."""
     chunk_page: int = 0
     """... and the 0-based page there where the letter starts."""
     lint: tuple[Any, ...] = ()
@@ -223,7 +223,9 @@ class Summary:
     lint_warnings: int = 0
     held_rules: Sequence[str] = ()
     held_window: int = 0
-    """Of ``held``: letters the envelope-window check stopped (the rest the linter stopped)."""
+    """Of ``held``: letters the envelope-window check stopped."""
+    held_glyphs: int = 0
+    """Of ``held``: letters with a character the letter fonts cannot print (the rest the linter stopped)."""
     mail_groups: Sequence[tuple[str, int, int]] = ()
     """(group, pieces, sheets) of the vendor's mail/ folder."""
     duplex: bool = False
@@ -247,7 +249,8 @@ class Summary:
             f"  letters produced:  {len(self.produced)}",
             f"  skipped:           {len(self.skips)}",
             f"  rejected:          {len(rejected)}  ({len(self.rejections)} row problem{'s' if len(self.rejections) != 1 else ''}, see rejected.csv)",
-            f"  held:              {self.held}  (see held.csv: {self.held - self.held_window} by the linter, "
+            f"  held:              {self.held}  (see held.csv: {self.held - self.held_window - self.held_glyphs} by the linter, "
+            f"{self.held_glyphs} by the font check, "
             f"{self.held_window} by the envelope-window check{'; rules ' + ', '.join(self.held_rules) if self.held_rules else ''})",
             "",
             "Letters by stage:",
@@ -262,9 +265,11 @@ class Summary:
         lines.append(f"  {'total':<18} {len(self.produced):>5}   " + ", ".join(money(v, c) for c, v in sorted(totals.items())))
         lines += ["", "Skipped by reason (see skipped.csv):"]
         lines += [f"  {code:<18} {n:>5}" for code, n in sorted(skip_counts.items())] or ["  none"]
-        lint_held = self.held - self.held_window
+        lint_held = self.held - self.held_window - self.held_glyphs
         lines += ["", f"Lint: {lint_held} letter{'s' if lint_held != 1 else ''} held for errors, {self.lint_warnings} warning{'s' if self.lint_warnings != 1 else ''} in mailed letters"]
         lines += [f"Envelope window: {self.held_window} letter{'s' if self.held_window != 1 else ''} held (address outside its window, too small, or debt wording visible)"]
+        if self.held_glyphs:
+            lines += [f"Fonts: {self.held_glyphs} letter{'s' if self.held_glyphs != 1 else ''} held (a character the letter fonts cannot print)"]
         lines += ["", f"Pages in batch.pdf: {self.pages}" + (" (duplex: a blank back page after each odd page count)" if self.duplex else ""),
                   f"Formats: {', '.join(self.formats)}"]
         if self.mail_groups:

@@ -36,7 +36,7 @@ from .assemble import (
     skipped_csv,
 )
 from .compose import Composer
-from .envelope import debug_overlay, docx_page_size, get as get_envelope
+from .envelope import UNREADABLE, debug_overlay, docx_page_size, get as get_envelope
 from .mailing import Piece, write_mail, write_sha256sums
 from .errors import AssembleError, LedgerError, TypesetError
 from .ledger import Ledger
@@ -44,6 +44,7 @@ from .load import LoadResult, rejected_account_ids
 from .models import Finding, Letter, SentLetter, Skip, SlimLetter
 from .plan import PlanResult, plan_all
 from .policy import Policy
+from .typeset.fonts import GLYPH_RULE
 
 CHUNK_SIZE = 12
 """Letters per typeset document. Measured (bench/README.md): a worker's memory grows with the letters it lays
@@ -181,40 +182,80 @@ class _ChunkResult:
     hashes: list[str]
     """SHA-256 of each letter's PDF ('' for a letter the window check held, or without PDF output)."""
     problems: list[list[str]]
-    """What the envelope-window check found on each letter's first page (empty: ready to mail)."""
+    """Why each letter cannot be mailed: what the envelope-window check found on its first page, or why it could
+    not be typeset or read back (empty: ready to mail)."""
     refused: list[str]
+    parts: list[str] = field(default_factory=list)
+    """The chunk file (.chunks/<part>.pdf) each letter's pages are in."""
+    at: list[int] = field(default_factory=list)
+    """Each letter's first page (0-based) in its part."""
+
+
+def _render_parts(task: _ChunkTask, indices: list[int], stem: str,
+                  out: list[tuple[str, bytes, list[int], list[int], list[int], list[list[str]], list[str]]]) -> None:
+    """Typeset the letters ``indices`` of a chunk as one document and check their first pages; where the document
+    cannot be made, or its text cannot be read back, typeset each letter on its own, so that one bad letter is
+    held with its own reason and never takes its chunk-mates down. Appends (part name, PDF, letters, first
+    pages, page counts, problems, refused URLs) to ``out``."""
+    from .envelope import check_letters
+
+    try:
+        chunk = _RENDERER.render([task.sections[i] for i in indices], [task.anchors[i] for i in indices], f"chunk {stem}")
+    except Exception as exc:  # noqa: BLE001 - one letter's failure is that letter's reason, not the batch's
+        if len(indices) > 1:
+            for i in indices:
+                _render_parts(task, [i], f"{stem}-{i:03d}", out)
+            return
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        out.append((stem, b"", indices, [0], [0], [[f"{TYPESET_FAILED} ({reason})"]], []))
+        return
+    problems = check_letters(chunk.pdf, chunk.starts, _RENDERER.envelope, recipients=[task.recipients[i] for i in indices],
+                             return_lines=task.return_lines, ignore=_is_stamp if _RENDERER.draft else None)
+    unreadable = [k for k, p in enumerate(problems) if p and p[0].startswith(UNREADABLE)]
+    if unreadable and len(indices) > 1:  # a font of the document, not a letter: each letter on its own
+        for i in indices:
+            _render_parts(task, [i], f"{stem}-{i:03d}", out)
+        return
+    ends = list(chunk.starts[1:]) + [chunk.pages]
+    out.append((stem, chunk.pdf, indices, list(chunk.starts), [e - s for s, e in zip(chunk.starts, ends)], problems,
+                list(chunk.refused)))
 
 
 def _typeset_chunk(task: _ChunkTask) -> _ChunkResult:
     """Render one chunk, check every letter's first page against the envelope windows on the PDF itself,
     and write the chunk PDF plus each mailable letter's PDF (cut from it) and DOCX. Runs in a worker."""
-    from .envelope import check_letters
-
     folder = Path(task.folder)
-    chunk = _RENDERER.render(task.sections, task.anchors, f"chunk {task.index}")
-    (folder / ".chunks" / f"{task.index:05d}.pdf").write_bytes(chunk.pdf)
-    ends = list(chunk.starts[1:]) + [chunk.pages]
-    ranges = list(zip(chunk.starts, ends))
-    problems = check_letters(chunk.pdf, chunk.starts, _RENDERER.envelope, recipients=task.recipients,
-                             return_lines=task.return_lines, ignore=_is_stamp if _RENDERER.draft else None)
-    ok = [i for i, p in enumerate(problems) if not p]
+    n = len(task.sections)
+    parts: list[tuple[str, bytes, list[int], list[int], list[int], list[list[str]], list[str]]] = []
+    _render_parts(task, list(range(n)), f"{task.index:05d}", parts)
+    pages, at, problems, names = [0] * n, [0] * n, [[] for _ in range(n)], [""] * n
+    hashes = [""] * n
+    refused: list[str] = []
+    for stem, pdf, indices, starts, counts, probs, ref in parts:
+        refused.extend(ref)
+        for k, i in enumerate(indices):
+            pages[i], at[i], problems[i], names[i] = counts[k], starts[k], probs[k], stem
+        ok = [k for k, p in enumerate(probs) if not p]
+        if not ok:
+            continue
+        (folder / ".chunks" / f"{stem}.pdf").write_bytes(pdf)
+        if "pdf" in task.formats:
+            cut = cut_letters(pdf, [(starts[k], starts[k] + counts[k]) for k in ok],
+                              [folder / "letters" / f"{task.keys[indices[k]]}.pdf" for k in ok],
+                              [task.titles[indices[k]] for k in ok], task.as_of)
+            for k, h in zip(ok, cut):
+                hashes[indices[k]] = h
+    mailable = [i for i in range(n) if not problems[i]]
     if "docx" in task.formats:  # batch.docx is built from these at the end, in order
-        (folder / ".chunks" / f"{task.index:05d}.html").write_text("".join(task.sections[i] for i in ok), encoding="utf-8")
-    hashes = [""] * len(ranges)
-    if "pdf" in task.formats and ok:
-        cut = cut_letters(chunk.pdf, [ranges[i] for i in ok], [folder / "letters" / f"{task.keys[i]}.pdf" for i in ok],
-                          [task.titles[i] for i in ok], task.as_of)
-        for i, h in zip(ok, cut):
-            hashes[i] = h
-    if "docx" in task.formats:
         from .typeset.docx import build_docx
         from .typeset.pdf import DRAFT_STAMP, wrap_document
 
-        for i in ok:
+        (folder / ".chunks" / f"{task.index:05d}.html").write_text("".join(task.sections[i] for i in mailable), encoding="utf-8")
+        for i in mailable:
             build_docx(wrap_document([task.sections[i]], task.titles[i]), folder / "letters" / f"{task.keys[i]}.docx",
                        page_size=task.page_size, created=task.as_of, title=task.titles[i],
                        header_text=DRAFT_STAMP if _RENDERER.draft else None)
-    return _ChunkResult(task.index, [e - s for s, e in ranges], hashes, problems, list(chunk.refused))
+    return _ChunkResult(task.index, pages, hashes, problems, refused, names, at)
 
 
 class _Typesetter:
@@ -299,12 +340,29 @@ def letter_doc_title(letter: Letter | SlimLetter) -> str:
 
 
 WINDOW_RULE = "mail.EnvelopeWindow"
+TYPESET_RULE = "typeset.Failed"
+TYPESET_FAILED = "the letter could not be typeset"
 WINDOW_CITATION = ("USPS Publication 25 (the address inside the window with 1/8 in clearance); "
                    "15 U.S.C. 1692f(8) (nothing on the envelope may show that the letter is about a debt)")
 
 
+def glyph_findings(letter: Letter) -> tuple[Finding, ...]:
+    """The font check: one error per character of the letter that no shipped font can print."""
+    from .typeset.fonts import GLYPH_CITATION, unprintable_messages
+
+    return tuple(Finding(rule=GLYPH_RULE, level="error", message=m, citation=GLYPH_CITATION)
+                 for m in unprintable_messages(letter.html, letter.job.account))
+
+
 def window_findings(problems: Sequence[str]) -> tuple[Finding, ...]:
     return tuple(Finding(rule=WINDOW_RULE, level="error", message=p, citation=WINDOW_CITATION) for p in problems)
+
+
+def typeset_findings(problems: Sequence[str]) -> tuple[Finding, ...]:
+    """A worker's verdict on one letter: the envelope-window findings, or why it could not be typeset."""
+    if problems and problems[0].startswith(TYPESET_FAILED):
+        return (Finding(rule=TYPESET_RULE, level="error", message=problems[0]),)
+    return window_findings(problems)
 
 
 def run_batch(
@@ -438,11 +496,9 @@ def _stream(
         if len(res.pages) != len(slim):  # pragma: no cover - a worker lost letters
             raise TypesetError(f"typesetting returned {len(res.pages)} letters for {len(slim)}; nothing was written.")
         refused.extend(res.refused)
-        page = 0
         for k, lt in enumerate(slim):
-            at, page = page, page + res.pages[k]
             if res.problems[k]:
-                held.append(Held(lt, window_findings(res.problems[k])))
+                held.append(Held(lt, typeset_findings(res.problems[k])))
                 continue
             seq += 1
             base = letter_basename(seq, lt.job.account.id, lt.job.stage)
@@ -450,7 +506,7 @@ def _stream(
                 os.replace(tmp / "letters" / f"{task.keys[k]}.{ext}", tmp / "letters" / f"{base}.{ext}")
             produced.append(Produced(seq=seq, letter=lt, basename=base, pages=res.pages[k], first_page=first,
                                      pdf_sha256=res.hashes[k], files=tuple(f"letters/{base}.{ext}" for ext in formats),
-                                     chunk=task.index, chunk_page=at, lint=lint[k]))
+                                     chunk=res.parts[k], chunk_page=res.at[k], lint=lint[k]))
             first += printed_pages(res.pages[k], duplex)
         if progress:
             progress(len(produced) + len(held), total)
@@ -465,6 +521,10 @@ def _stream(
                 letter = composer.compose(job, serial)
                 if serial is not None:
                     serial += 1
+                unprintable = glyph_findings(letter)
+                if unprintable:  # never typeset: it would print an empty box, or take a machine's own font
+                    held.append(Held(SlimLetter(letter), unprintable))
+                    continue
                 findings, errs, warned = lint_one(letter, policy, packs)
                 warnings += warned
                 if errs:
@@ -486,6 +546,10 @@ def _stream(
         for t, res in typesetter.drain():
             collect(t, res, slims.pop(t.index), kept.pop(t.index))
 
+    failed = [f for h in held for f in h.findings if f.rule == TYPESET_RULE]
+    if failed and not produced and len(failed) == sum(1 for h in held if h.findings[0].rule in (TYPESET_RULE, WINDOW_RULE)):
+        # not one letter could be typeset: the templates are at fault, not the letters
+        raise TypesetError(f"no letter could be typeset; the first: {failed[0].message}. Nothing was written.")
     pages = first - 1
     if produced:
         merge_batch(tmp / "batch.pdf", tmp / ".chunks", produced, f"lettergen batch {batch_id}", as_of, duplex)
@@ -512,7 +576,7 @@ def merge_batch(out: Path, chunks: Path, produced: Sequence[Produced], title: st
     for p in produced:
         pages: list[int | None] = list(range(p.chunk_page, p.chunk_page + p.pages))
         pages += [BLANK] * (printed_pages(p.pages, duplex) - p.pages)
-        parts.append((chunks / f"{p.chunk:05d}.pdf", pages))
+        parts.append((chunks / f"{p.chunk}.pdf", pages))
         bookmarks.append((letter_title(p.seq, p.letter), page))
         labels.append((page, f"{p.seq:04d}-"))
         page += len(pages)
@@ -535,6 +599,7 @@ def _write_reports(
                       refused_urls=refused, recorded=record, held=len(held), lint_warnings=lint_warnings,
                       held_rules=sorted({f.rule for h in held for f in h.findings}),
                       held_window=sum(1 for h in held if any(f.rule == WINDOW_RULE for f in h.findings)),
+                      held_glyphs=sum(1 for h in held if any(f.rule == GLYPH_RULE for f in h.findings)),
                       mail_groups=[(g, sum(1 for m in mail if m.group == g), sum(m.sheets for m in mail if m.group == g))
                                    for g in dict.fromkeys(m.group for m in mail)],
                       duplex=duplex)

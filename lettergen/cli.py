@@ -235,6 +235,12 @@ def preview(accounts: Path, account_id: str, stage: str, policy_path: Path | Non
     composer = Composer(pol, templates, tones)
     # With an IMb in the policy, the preview shows one (serial_start, a sample: previews are never mailed).
     letter = composer.compose(job, pol.mailing.imb.serial_start if pol.mailing.imb else None)
+    from .typeset.fonts import unprintable_messages
+
+    unprintable = unprintable_messages(letter.html, account)
+    if unprintable:
+        raise LettergenError(f"account {account_id}: {'; '.join(unprintable)}. A batch holds this letter (typeset.Glyphs); "
+                             "no preview was written.")
     out.mkdir(parents=True, exist_ok=True)
     base = out / f"{account_id}-{stage}"
     title = f"Preview {account_id} {stage}"

@@ -214,6 +214,28 @@ def test_sample_outcomes_match_the_samples_readme(batch):
     }
 
 
+def test_the_counts_the_readmes_promise_are_what_the_demo_batch_produces(batch):
+    """samples/README.md and the README's quick start say what `make demo` does; the real batch must agree."""
+    text = " ".join((SAMPLES / "README.md").read_text(encoding="utf-8").split())
+    m = re.search(r"Expected result: (\d+) letters planned \((\d+) `polite_reminder`, (\d+) `firm_notice`, (\d+) "
+                  r"`final_demand`\), of which (\d+) are mailed and (\d+) \((ACC-\d+)\) is held by the envelope-window "
+                  r"check; (\d+) skipped accounts and (\d+) rejections \((\d+) accounts plus the row with no account id\)", text)
+    assert m, "samples/README.md no longer states the expected result in the form this test reads"
+    planned, polite, firm, final, mailed, held, held_id, skipped, rejections, rejected = m.groups()
+    stages = [r["stage"] for r in batch.manifest] + list(batch.held_stages.values())
+    assert int(planned) == len(stages)
+    assert (int(polite), int(firm), int(final)) == (stages.count("polite_reminder"), stages.count("firm_notice"), stages.count("final_demand"))
+    assert int(mailed) == len(batch.manifest) and int(held) == len(batch.held_stages) and set(batch.held_stages) == {held_id}
+    assert int(skipped) == len(batch.skipped) and int(rejections) == len(batch.rejected)
+    assert int(rejected) == len({r["account_id"] for r in batch.rejected if r["account_id"]})
+    readme = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
+    m = re.search(r"Of the (\d+) sample accounts, (\d+) get a letter, (\d+) is held \(its address does not fit the "
+                  r"envelope window\), (\d+) are skipped and (\d+) rejected", readme)
+    assert m, "the README's quick start no longer states what the demo produces in the form this test reads"
+    assert tuple(map(int, m.groups())) == (len({a for a in csv_accounts() if a}), len(batch.manifest), len(batch.held_stages),
+                                           len(batch.skipped), int(rejected))
+
+
 def test_every_input_account_is_in_exactly_one_list(batch):
     in_file = {a for a in csv_accounts() if a}
     letters = [r["account_id"] for r in batch.manifest]

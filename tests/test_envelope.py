@@ -12,7 +12,7 @@ import pikepdf
 import pytest
 
 from lettergen import envelope as E
-from lettergen.envelope import PRESETS, Envelope, Rect, capacity, check_page, check_pdf, css, debug_overlay, fit, get
+from lettergen.envelope import PRESETS, Envelope, Rect, capacity, check_page, css, debug_overlay, fit, get
 from lettergen.typeset.pdf import font_face_css
 
 US10 = PRESETS["us-10-double-window"]
@@ -23,6 +23,19 @@ RETURN = ["Acme Services LLC", "PO Box 1200", "Albany, NY 12207"]
 JANE = ["Jane Doe", "1 Main St", "Springfield, IL 62701"]
 
 # ----------------------------------------------------------------------------- Rect
+
+
+def check_pdf(pdf_path, page_index: int, envelope, **kw):
+    """check_page on one page of a PDF as pdfplumber reads it (an independent reader: the library reads its own
+    PDFs with envelope.first_page_words)."""
+    import pdfplumber
+
+    with pdfplumber.open(str(pdf_path)) as pdf:
+        page = pdf.pages[page_index]
+        words = page.extract_words(extra_attrs=["size"])
+        kw.setdefault("chars", page.chars)
+        kw.setdefault("page_size", (float(page.width), float(page.height)))
+        return check_page(words, envelope, **kw)
 
 
 def test_rect_size_shrink_grow():
@@ -428,11 +441,12 @@ def test_debug_overlay(tmp_path):
         assert ops_count(pdf, 1, "re") >= 6
 
 
-def test_first_page_words_falls_back_to_pdfplumber_for_other_fonts(tmp_path):
-    """A page with a simple Type1 font (not what WeasyPrint writes) is read by pdfplumber instead."""
+def test_a_page_in_a_font_weasyprint_does_not_write_is_held_with_the_reason_not_guessed(tmp_path):
+    """A page with a simple Type1 font (not what WeasyPrint writes) is not read by guesswork: the letter is held
+    and the reason says why (the library has no second PDF reader to fall back on at run time)."""
     import pikepdf
 
-    from lettergen.envelope import first_page_words
+    from lettergen.envelope import check_letters, first_page_words
 
     pdf = pikepdf.new()
     font = pdf.make_indirect(pikepdf.Dictionary(Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type1, BaseFont=pikepdf.Name.Helvetica))
@@ -442,7 +456,9 @@ def test_first_page_words_falls_back_to_pdfplumber_for_other_fonts(tmp_path):
     pdf.pages.append(page)
     path = tmp_path / "t1.pdf"
     pdf.save(path)
-    (words, chars, size), = first_page_words(path.read_bytes(), [0], "us-10-double-window")
-    assert size == (612.0, 792.0)
-    assert [w["text"] for w in words] == ["HELLO", "WORLD"]  # read; the text far below the fold is not
-    assert words[0]["top"] == pytest.approx(792 - 700 - 12 * 0.718, abs=2)
+    (read,) = first_page_words(path.read_bytes(), [0], "us-10-double-window")
+    assert read.size == (612.0, 792.0) and read.words == [] and "/Helvetica" in read.unreadable
+    (problems,) = check_letters(path.read_bytes(), [0], "us-10-double-window", recipients=[["HELLO WORLD"]],
+                                return_lines=["Acme"])
+    assert problems == ["the first page's text could not be read back to check the envelope windows "
+                        "(font /Helvetica is not a Type0 font with 2-byte codes and a ToUnicode map)"]

@@ -159,7 +159,7 @@ def embedded_fonts(pdf_bytes: bytes) -> set[str]:
 
 
 def test_fonts_are_the_ones_shipped_in_the_package_and_embedded():
-    assert {p.name for p in FONTS_DIR.iterdir()} >= {"NotoSans-Regular.ttf", "NotoSans-Bold.ttf", "NotoSansCJK-Subset.otf", "OFL.txt"}
+    assert {p.name for p in FONTS_DIR.iterdir()} >= {"NotoSans-Regular.ttf", "NotoSans-Bold.ttf", "NotoSansCJK-Subset.ttf", "OFL.txt"}
     chunk, _ = typeset(TEMPLATES, account(name="山田 太郎"), account("T-2", "Ελένη Παπαδοπούλου"))
     names = embedded_fonts(chunk.pdf)
     assert names and all("Noto" in n for n in names), names

@@ -95,7 +95,8 @@ def typeset(renderer: PdfRenderer, letters: list, return_lines: list[str]) -> tu
     chunk = renderer.render([lt.html for lt in letters], [lt.anchor for lt in letters], "test_window")
     read = first_page_words(chunk.pdf, list(chunk.starts), renderer.envelope)
     assert len(read) == len(letters)
-    return chunk, [Page(lt, w, c, s, renderer.envelope, return_lines) for lt, (w, c, s) in zip(letters, read)]
+    assert all(r.unreadable is None for r in read), [r.unreadable for r in read]
+    return chunk, [Page(lt, r.words, r.chars, r.size, renderer.envelope, return_lines) for lt, r in zip(letters, read)]
 
 
 def visual_lines(words: list[dict]) -> list[str]:
@@ -377,7 +378,8 @@ def test_first_page_words_reads_what_pdfplumber_reads_on_the_whole_page(policy, 
                 round(w["size"], 2))
 
     with pdfplumber.open(io.BytesIO(chunk.pdf)) as pdf:
-        for n, (start, (words, chars, size)) in enumerate(zip(chunk.starts, fast)):
+        for n, (start, (words, chars, size, unreadable)) in enumerate(zip(chunk.starts, fast)):
+            assert unreadable is None
             page = pdf.pages[start]
             assert size == (float(page.width), float(page.height)) == (612.0, 792.0)
             # The same characters with the same boxes and sizes (to 0.01 pt) as pdfminer reads them...

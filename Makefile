@@ -68,6 +68,7 @@ demo: install
 	@echo "Demo output: $$(ls -d $(DEMO)/$(AS_OF)-*/ | head -1)  (open batch.pdf; summary.txt says what happened to every account)"
 
 test: $(VENV)/.installed-test system-deps test-tools browser-deps
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/python -m pytest
 
 bench: install

@@ -27,7 +27,7 @@ from lettergen.compose import Composer  # noqa: E402
 from lettergen.lint import lint_letter, load_packs  # noqa: E402
 from lettergen.load import LoadResult, load_accounts  # noqa: E402
 from lettergen.plan import job_for_stage  # noqa: E402
-from lettergen.policy import Policy  # noqa: E402
+from lettergen.config.policy import Policy  # noqa: E402
 
 AS_OF = date(2026, 11, 27)
 

@@ -72,7 +72,7 @@ DEFAULT_PATHS = ("naive", "layout", "batch")
 
 
 def _policy():
-    from lettergen.policy import Policy
+    from lettergen.config.policy import Policy
 
     return Policy.from_yaml(ROOT / "samples" / "policy.yaml")
 
@@ -177,6 +177,7 @@ class Probe:
         self.pid = self.root
         self.t: dict[str, float] = defaultdict(float)
         self.n: dict[str, int] = defaultdict(int)
+        self.stream_start = 0.0
 
     def add(self, key: str, dt: float, n: int = 1) -> None:
         if os.getpid() != self.pid:  # a forked worker: forget the parent's figures
@@ -199,8 +200,22 @@ class Probe:
                 return fn(*args, **kw)
             finally:
                 self.add(key, time.perf_counter() - t, count(*args, **kw) if count else 1)
+                self.flush()  # a worker's figures reach the parent through its file
 
         return timed
+
+    def observe(self, step: str, seconds: float, count: int) -> None:
+        """run_batch's observer (lettergen.batch.Observer): the steps of the batch as lettergen reports them."""
+        now = time.perf_counter()
+        if step in ("typeset", "window_check", "write_letters"):  # a worker's time, reported when its chunk is back
+            self.add("chunk", seconds, count if step == "typeset" else 0)
+            self.add(f"worker_{step}", seconds, count)
+        else:
+            self.add(step, seconds, count)
+        if step == "lint_load":
+            self.stream_start = now
+        if step == "merge":
+            self.add("stream", now - self.stream_start)
 
     def install(self) -> None:
         """Wrap what exists: lettergen.batch changes while we measure (batch gate, then a streaming batch)."""
@@ -218,41 +233,15 @@ class Probe:
             if hasattr(owner, name):
                 setattr(owner, name, self.wrap(key, getattr(owner, name), count))
 
-        patch(b, "plan_all", "plan")
-        patch(lint, "load_packs", "lint_load")  # batch.py imports these inside its functions: patched names are used
+        # lettergen's own steps come through run_batch's observer (Probe.observe); what is patched here is public
+        # API, to split a step further: lint inside compose_lint, layout and write_pdf inside a worker's typeset.
         patch(lint, "lint_letter", "lint")
         patch(b.Composer, "compose", "compose")
-        patch(b, "merge_pdfs", "merge", lambda chunks, *a, **k: len(chunks))
         patch(b, "cut_letters", "cut", lambda pdf, ranges, *a, **k: len(ranges))
-        patch(b, "_init_worker", "worker_init")
         patch(Ledger, "record", "ledger_record")
-        patch(Ledger, "histories", "ledger_read")
         patch(PdfRenderer, "document", "layout", lambda self_, sections, *a, **k: len(sections))
         patch(weasyprint.document.Document, "write_pdf", "write_pdf")
         patch(dx, "build_docx", "docx")
-        patch(b, "_stream", "stream")  # the streaming batch: compose + lint + typeset + merge
-
-        chunk_fn = b._typeset_chunk
-
-        @functools.wraps(chunk_fn)  # same __module__/__qualname__: pickled by reference to the patched name
-        def typeset_chunk(task):  # type: ignore[no-untyped-def]
-            t, c = time.perf_counter(), time.process_time()
-            r = chunk_fn(task)
-            self.add("chunk", time.perf_counter() - t, len(task.anchors))
-            self.add("chunk_cpu", time.process_time() - c, len(task.anchors))
-            self.flush()
-            return r
-
-        b._typeset_chunk = typeset_chunk
-        if hasattr(b, "_run_chunks"):  # the batch before streaming: typesetting is one phase
-            run_chunks = b._run_chunks
-
-            def timed_run_chunks(*args, **kw):  # type: ignore[no-untyped-def]
-                t = time.perf_counter()
-                yield from run_chunks(*args, **kw)
-                self.add("typeset_wall", time.perf_counter() - t)
-
-            b._run_chunks = timed_run_chunks
 
     def gather(self) -> dict:
         parent = {"t": dict(self.t), "n": dict(self.n)}
@@ -294,7 +283,7 @@ def child_batch(a: argparse.Namespace) -> dict:
 
         loaded = LoadResult(accounts=accounts, rejections=())
         t0 = time.perf_counter()
-        res = run_batch(loaded, policy, AS_OF, options, progress)
+        res = run_batch(loaded, policy, AS_OF, options, progress, observer=probe.observe if probe else None)
         secs = time.perf_counter() - t0
         mix = check_stage_mix(res.plan.jobs, intended, a.n)
         letters_dir = res.folder / "letters"
@@ -324,10 +313,12 @@ def child_stages(a: argparse.Namespace) -> dict:
 
     from _synthetic import AS_OF, check_stage_mix, make_accounts
 
-    from lettergen.assemble import cut_letters, letter_basename, merge_pdfs
-    from lettergen.batch import _ChunkTask, letter_title
+    from lettergen.assemble.letters import cut_letters, merge_pdfs
+    from lettergen.assemble.records import letter_basename
+    from lettergen.batch import _ChunkTask
+    from lettergen.assemble.records import letter_title
     from lettergen.compose import Composer
-    from lettergen.envelope import check_letters
+    from lettergen.mail.window import check_letters
     from lettergen.plan import plan_all
     from lettergen.typeset.docx import build_docx
     from lettergen.typeset.pdf import PdfRenderer, wrap_document
@@ -618,14 +609,15 @@ def probe_lines(r: dict, jobs: int) -> list[str]:
         for k, v in w["t"].items():
             wt[k] += v
     if not p["workers"]:  # jobs == 1 or a single chunk: everything ran in the parent
-        wt = defaultdict(float, {k: pt.get(k, 0.0) for k in ("chunk", "layout", "write_pdf", "cut", "docx", "worker_init")})
+        wt = defaultdict(float, {k: pt.get(k, 0.0) for k in ("layout", "write_pdf", "cut", "docx")})
+    wt["chunk"] = pt.get("chunk", 0.0)  # from the observer: typeset + window check + letter files, per worker
     ms = lambda s: f"{s * 1000 / n:.2f}"  # noqa: E731
     g = lambda k: pt.get(k, 0.0)  # noqa: E731
     docx_parent = g("docx") if p["workers"] else 0.0
     if "stream" in pt:  # compose, lint and merge run inside the stream, overlapping the workers
-        top = g("ledger_read") + g("plan") + g("lint_load") + g("stream") + g("ledger_record")
+        top = g("plan") + g("approvals") + g("lint_load") + g("stream") + g("assemble") + g("ledger_record")
         pool = g("stream") - g("merge") - docx_parent
-        parts = [("ledger read", g("ledger_read")), ("plan", g("plan")), ("load lint packs", g("lint_load")),
+        parts = [("ledger read + plan", g("plan")), ("approvals", g("approvals")), ("load lint packs", g("lint_load")),
                  ("stream (compose + lint + typeset, overlapped)", g("stream")),
                  ("  of which compose", g("compose")), ("  lint", g("lint")), ("  merge batch.pdf", g("merge"))]
     else:
@@ -637,24 +629,24 @@ def probe_lines(r: dict, jobs: int) -> list[str]:
                  ("merge batch.pdf", g("merge"))]
     if docx_parent:
         parts.append(("batch.docx", docx_parent))
-    parts += [("ledger record", g("ledger_record")), ("other (set-up, manifests, files)", r["seconds"] - top)]
+    parts += [("assemble (mail/, reports, SHA256SUMS)", g("assemble")), ("ledger record", g("ledger_record")),
+              ("other (set-up)", r["seconds"] - top)]
     lines = ["  batch phases, parent (wall ms per letter): "
              + ", ".join(f"{name} {ms(v)}" for name, v in parts if v or name.startswith(("other", "compose", "ledger")))]
     pt = dict(pt, typeset_wall=pool)
     other = wt["chunk"] - wt["layout"] - wt["write_pdf"] - wt["cut"] - wt["docx"]
     lines.append(
         "  batch phases, workers (CPU-side ms per letter, summed over workers): "
-        f"worker start {ms(wt['worker_init'])}, layout {ms(wt['layout'])}, write_pdf {ms(wt['write_pdf'])}, "
+        f"layout {ms(wt['layout'])}, write_pdf {ms(wt['write_pdf'])}, window check {ms(g('worker_window_check'))}, "
         f"cut per-letter PDFs {ms(wt['cut'])}, "
         + (f"per-letter DOCX {ms(wt['docx'])}, " if wt["docx"] else "")
         + f"anchors+chunk file+other {ms(other)}"
     )
     tw = pt.get("typeset_wall", 0.0)
     if tw and p["workers"]:
-        busy = wt["chunk"] + wt["worker_init"]
+        busy = wt["chunk"]
         lines.append(f"  worker utilisation during the pool phase = {busy / (tw * jobs):.2f} "
-                     f"({busy:.1f} s busy over {tw:.1f} s x {jobs} workers); CPU time / wall time inside chunks = "
-                     f"{wt['chunk_cpu'] / wt['chunk']:.2f}")
+                     f"({busy:.1f} s busy over {tw:.1f} s x {jobs} workers)")
     return lines
 
 

@@ -5,32 +5,13 @@ The public API is what ``__all__`` lists; ``tests/test_api.py`` keeps it honest.
 
 __version__ = "0.1.0"
 
-from .businessdays import BusinessCalendar
-from .errors import (
-    EncodingError,
-    LedgerBusyError,
-    LedgerError,
-    LettergenError,
-    LoadError,
-    MappingError,
-    PlanError,
-    PolicyError,
-)
-from .ledger import Ledger
-from .load import ColumnMapping, LoadResult, load_accounts
-from .models import (
-    Account,
-    Address,
-    Invoice,
-    LetterJob,
-    PromiseToPay,
-    Rejection,
-    SentLetter,
-    Skip,
-    SkipCode,
-)
-from .plan import PlanResult, plan, plan_all
-from .policy import Policy
+from lettergen.config.calendar import BusinessCalendar
+from lettergen.errors import EncodingError, LedgerBusyError, LedgerError, LettergenError, LoadError, MappingError, PlanError, PolicyError
+from lettergen.ledger import Ledger
+from lettergen.load import ColumnMapping, LoadResult, load_accounts
+from lettergen.models import Account, Address, Invoice, LetterJob, PromiseToPay, Rejection, SentLetter, Skip, SkipCode
+from lettergen.plan import PlanResult, plan, plan_all
+from lettergen.config.policy import Policy
 
 __all__ = [
     "__version__",

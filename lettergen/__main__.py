@@ -1,5 +1,5 @@
 """``python -m lettergen`` runs the command line."""
 
-from .cli import main
+from lettergen.cli import main
 
 main()

@@ -30,16 +30,10 @@ from typing import Any
 
 import yaml
 
-from .errors import LettergenError
+from lettergen.errors import ApprovalError, LettergenError
 
 APPROVALS_FILE = "approvals.yaml"
 APPROVED_DIR = ".approved"
-
-
-class ApprovalError(LettergenError):
-    """Approval refused (lint errors, unknown file) or an approvals file that cannot be read."""
-
-    exit_code = 2
 
 
 @dataclass(frozen=True)
@@ -125,8 +119,8 @@ def approved_text(path: Path) -> str | None:
 
 def approve(paths: Sequence[Path], by: str, note: str, on: date, policy: Any = None, packs: Sequence[str] | None = None) -> list[Approval]:
     """Approve the files (templates and tone profiles); refuses them all if any has lint errors."""
-    from .lint import errors, load_packs
-    from .lint.run import lint_paths
+    from lettergen.lint import errors, load_packs
+    from lettergen.lint.run import lint_paths
 
     if not by.strip():
         raise ApprovalError("approve needs --by NAME: who approves the text.")

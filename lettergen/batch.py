@@ -13,38 +13,31 @@ from __future__ import annotations
 import gc
 import os
 import shutil
+import time
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-from .assemble import (
-    Produced,
-    Summary,
-    cut_letters,
-    held_csv,
-    letter_basename,
-    manifest_csv,
-    manifest_json,
-    manifest_records,
-    merge_pdfs,
-    printed_pages,
-    rejected_csv,
-    skipped_csv,
-)
-from .compose import Composer
-from .envelope import UNREADABLE, debug_overlay, docx_page_size, get as get_envelope
-from .mailing import Piece, write_mail, write_sha256sums
-from .errors import AssembleError, LedgerError, TypesetError
-from .ledger import Ledger
-from .load import LoadResult, rejected_account_ids
-from .models import Finding, Letter, SentLetter, Skip, SlimLetter
-from .plan import PlanResult, plan_all
-from .policy import Policy
-from .typeset.fonts import GLYPH_RULE
+from lettergen.assemble.records import Produced, Summary, held_csv, letter_basename, letter_doc_title, manifest_csv, manifest_json, manifest_records, printed_pages, rejected_csv, skipped_csv
+from lettergen.assemble.letters import cut_letters, merge_batch, merge_pdfs
+from lettergen.compose import Composer
+from lettergen.mail.reader import UNREADABLE
+from lettergen.mail.overlay import debug_overlay
+from lettergen.postal.envelope import docx_page_size, get as get_envelope
+from lettergen.assemble.vendor import Piece, write_mail
+from lettergen.assemble.checksums import write_sha256sums
+from lettergen.errors import AssembleError, LedgerError, TypesetError
+from lettergen.ledger import Ledger
+from lettergen.load import LoadResult, rejected_account_ids
+from lettergen.models import Account, Finding, Letter, SentLetter, Skip, SlimLetter
+from lettergen.plan import PlanResult, plan_all
+from lettergen.config.policy import Policy
+from lettergen.fonts import GLYPH_RULE
 
 CHUNK_SIZE = 12
 """Letters per typeset document. Measured (bench/README.md): a worker's memory grows with the letters it lays
@@ -53,6 +46,25 @@ per letter does not fall beyond about 10 (write_pdf's fixed cost is already spre
 Smaller chunks share font subsets among fewer letters: batch.pdf is 4.4 KB a letter at 12, 3.7 KB at 25."""
 FORMATS = ("pdf", "docx")
 Progress = Callable[[int, int], None]
+Observer = Callable[[str, float, int], None]
+"""Told of each step of a batch as it ends: (step, seconds, letters or accounts it handled). The steps, in order:
+``plan``, ``approvals``, ``lint_load``, then per chunk ``compose_lint`` (in the parent) and ``typeset``,
+``window_check``, ``write_letters`` (in a worker, reported when the chunk comes back), then ``merge``,
+``assemble`` and ``record``. bench/ measures the phases through it."""
+STEPS = ("plan", "approvals", "lint_load", "compose_lint", "typeset", "window_check", "write_letters", "merge", "assemble",
+         "record")
+
+
+@contextmanager
+def _step(observer: Observer | None, name: str, count: int = 1) -> Iterator[None]:
+    if observer is None:
+        yield
+        return
+    t = time.perf_counter()
+    try:
+        yield
+    finally:
+        observer(name, time.perf_counter() - t, count)
 
 
 @dataclass(frozen=True)
@@ -65,7 +77,7 @@ class Held:
 
 def lint_one(letter: Letter, policy: Policy, packs: Any) -> tuple[list[Finding], list[Finding], int]:
     """The lint gate for one letter: (all findings, the errors that hold it, unsuppressed warnings)."""
-    from .lint import errors, lint_letter
+    from lettergen.lint import errors, lint_letter
 
     findings = lint_letter(letter, policy, packs)
     return findings, errors(findings), sum(1 for f in findings if f.level == "warning" and not f.suppressed)
@@ -73,7 +85,7 @@ def lint_one(letter: Letter, policy: Policy, packs: Any) -> tuple[list[Finding],
 
 def gate(letters: Sequence[Letter], policy: Policy, packs: Sequence[str] | None = None) -> tuple[list[Letter], list[Held], int]:
     """Lint every composed letter; a letter with an error is held. Returns (to typeset, held, warnings)."""
-    from .lint import load_packs
+    from lettergen.lint import load_packs
 
     loaded = load_packs(names=list(packs) if packs else None)
     ok: list[Letter] = []
@@ -146,14 +158,14 @@ _RENDERER: Any = None
 
 def _init_worker(templates_dir: str, as_of: date, envelope: str, draft: bool = False) -> None:
     global _RENDERER
-    from .typeset.pdf import PdfRenderer
+    from lettergen.typeset.pdf import PdfRenderer
 
     _RENDERER = PdfRenderer(Path(templates_dir), as_of, envelope, draft)
 
 
 def _is_stamp(obj: Mapping[str, Any]) -> bool:
     """A word or character of the draft stamp (44 pt, diagonal: not mailed, so not held against the windows)."""
-    from .typeset.pdf import DRAFT_STAMP
+    from lettergen.typeset.pdf import DRAFT_STAMP
 
     stamp = set(DRAFT_STAMP.split()) | set(DRAFT_STAMP.replace(" ", ""))  # its words, and its characters
     return float(obj.get("size", 0)) > 30 and obj["text"] in stamp
@@ -189,32 +201,40 @@ class _ChunkResult:
     """The chunk file (.chunks/<part>.pdf) each letter's pages are in."""
     at: list[int] = field(default_factory=list)
     """Each letter's first page (0-based) in its part."""
+    seconds: dict[str, float] = field(default_factory=dict)
+    """The worker's time per step (``typeset``, ``window_check``, ``write_letters``)."""
 
 
 def _render_parts(task: _ChunkTask, indices: list[int], stem: str,
-                  out: list[tuple[str, bytes, list[int], list[int], list[int], list[list[str]], list[str]]]) -> None:
+                  out: list[tuple[str, bytes, list[int], list[int], list[int], list[list[str]], list[str]]],
+                  seconds: dict[str, float]) -> None:
     """Typeset the letters ``indices`` of a chunk as one document and check their first pages; where the document
     cannot be made, or its text cannot be read back, typeset each letter on its own, so that one bad letter is
     held with its own reason and never takes its chunk-mates down. Appends (part name, PDF, letters, first
     pages, page counts, problems, refused URLs) to ``out``."""
-    from .envelope import check_letters
+    from lettergen.mail.window import check_letters
 
+    t = time.perf_counter()
     try:
         chunk = _RENDERER.render([task.sections[i] for i in indices], [task.anchors[i] for i in indices], f"chunk {stem}")
     except Exception as exc:  # noqa: BLE001 - one letter's failure is that letter's reason, not the batch's
+        seconds["typeset"] = seconds.get("typeset", 0.0) + time.perf_counter() - t
         if len(indices) > 1:
             for i in indices:
-                _render_parts(task, [i], f"{stem}-{i:03d}", out)
+                _render_parts(task, [i], f"{stem}-{i:03d}", out, seconds)
             return
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         out.append((stem, b"", indices, [0], [0], [[f"{TYPESET_FAILED} ({reason})"]], []))
         return
+    t2 = time.perf_counter()
+    seconds["typeset"] = seconds.get("typeset", 0.0) + t2 - t
     problems = check_letters(chunk.pdf, chunk.starts, _RENDERER.envelope, recipients=[task.recipients[i] for i in indices],
                              return_lines=task.return_lines, ignore=_is_stamp if _RENDERER.draft else None)
+    seconds["window_check"] = seconds.get("window_check", 0.0) + time.perf_counter() - t2
     unreadable = [k for k, p in enumerate(problems) if p and p[0].startswith(UNREADABLE)]
     if unreadable and len(indices) > 1:  # a font of the document, not a letter: each letter on its own
         for i in indices:
-            _render_parts(task, [i], f"{stem}-{i:03d}", out)
+            _render_parts(task, [i], f"{stem}-{i:03d}", out, seconds)
         return
     ends = list(chunk.starts[1:]) + [chunk.pages]
     out.append((stem, chunk.pdf, indices, list(chunk.starts), [e - s for s, e in zip(chunk.starts, ends)], problems,
@@ -227,7 +247,9 @@ def _typeset_chunk(task: _ChunkTask) -> _ChunkResult:
     folder = Path(task.folder)
     n = len(task.sections)
     parts: list[tuple[str, bytes, list[int], list[int], list[int], list[list[str]], list[str]]] = []
-    _render_parts(task, list(range(n)), f"{task.index:05d}", parts)
+    seconds: dict[str, float] = {}
+    _render_parts(task, list(range(n)), f"{task.index:05d}", parts, seconds)
+    t = time.perf_counter()
     pages, at, problems, names = [0] * n, [0] * n, [[] for _ in range(n)], [""] * n
     hashes = [""] * n
     refused: list[str] = []
@@ -247,15 +269,16 @@ def _typeset_chunk(task: _ChunkTask) -> _ChunkResult:
                 hashes[indices[k]] = h
     mailable = [i for i in range(n) if not problems[i]]
     if "docx" in task.formats:  # batch.docx is built from these at the end, in order
-        from .typeset.docx import build_docx
-        from .typeset.pdf import DRAFT_STAMP, wrap_document
+        from lettergen.typeset.docx import build_docx
+        from lettergen.typeset.pdf import DRAFT_STAMP, wrap_document
 
         (folder / ".chunks" / f"{task.index:05d}.html").write_text("".join(task.sections[i] for i in mailable), encoding="utf-8")
         for i in mailable:
             build_docx(wrap_document([task.sections[i]], task.titles[i]), folder / "letters" / f"{task.keys[i]}.docx",
                        page_size=task.page_size, created=task.as_of, title=task.titles[i],
                        header_text=DRAFT_STAMP if _RENDERER.draft else None)
-    return _ChunkResult(task.index, pages, hashes, problems, refused, names, at)
+    seconds["write_letters"] = time.perf_counter() - t
+    return _ChunkResult(task.index, pages, hashes, problems, refused, names, at, seconds)
 
 
 class _Typesetter:
@@ -330,15 +353,6 @@ def next_batch_id(out: Path, as_of: date, ledger: Ledger, draft: bool = False) -
         n += 1
 
 
-def letter_title(seq: int, letter: Letter | SlimLetter) -> str:
-    return f"{seq:04d} {letter_doc_title(letter)}"
-
-
-def letter_doc_title(letter: Letter | SlimLetter) -> str:
-    """The title of a letter's own PDF and DOCX (the sequence number is given later, after the window check)."""
-    return f"{letter.job.account.id} {letter.job.stage} – {letter.job.account.name}"
-
-
 WINDOW_RULE = "mail.EnvelopeWindow"
 TYPESET_RULE = "typeset.Failed"
 TYPESET_FAILED = "the letter could not be typeset"
@@ -348,7 +362,7 @@ WINDOW_CITATION = ("USPS Publication 25 (the address inside the window with 1/8 
 
 def glyph_findings(letter: Letter) -> tuple[Finding, ...]:
     """The font check: one error per character of the letter that no shipped font can print."""
-    from .typeset.fonts import GLYPH_CITATION, unprintable_messages
+    from lettergen.fonts import GLYPH_CITATION, unprintable_messages
 
     return tuple(Finding(rule=GLYPH_RULE, level="error", message=m, citation=GLYPH_CITATION)
                  for m in unprintable_messages(letter.html, letter.job.account))
@@ -371,28 +385,34 @@ def run_batch(
     as_of: date,
     options: BatchOptions = BatchOptions(),
     progress: Progress | None = None,
+    observer: Observer | None = None,
 ) -> BatchResult:
-    """Plan, compose, typeset and assemble one batch; record it in the ledger unless ``options.record`` is False."""
+    """Plan, compose, typeset and assemble one batch; record it in the ledger unless ``options.record`` is False.
+    ``progress`` is told (letters done, letters planned) after each chunk; ``observer`` the time of each step
+    (:data:`Observer`)."""
     formats = tuple(f for f in FORMATS if f in options.formats)
     if not formats:
         raise AssembleError(f"--format must name pdf, docx or both (got {', '.join(options.formats) or 'nothing'}).")
     ledger = Ledger(options.ledger_path)
-    histories = ledger.histories(a.id for a in loaded.accounts)
-    result = plan_all(loaded.accounts, policy, histories, as_of, loaded.rejections)
-    del histories  # the jobs keep the earlier letters they cite
+    with _step(observer, "plan", len(loaded.accounts)):
+        histories = ledger.histories(a.id for a in loaded.accounts)
+        result = plan_all(loaded.accounts, policy, histories, as_of, loaded.rejections)
+        del histories  # the jobs keep the earlier letters they cite
 
-    composer = Composer(policy, options.templates, options.tones)
-    composer.check(j.tone for j in result.jobs)
-    from .approval import ApprovalError, display_name, refusal, status
+    from lettergen.approval import display_name, refusal, status
+    from lettergen.errors import ApprovalError
+    from lettergen.lint import load_packs
 
-    statuses = [status(f) for f in files_in_use(composer, result)]
-    missing = [st for st in statuses if not st.ok]
-    if missing and not options.draft:
-        raise ApprovalError(refusal(missing))
-    approval_ids = {st.path.resolve(): st.approval.id for st in statuses if st.ok and st.approval}
-    from .lint import load_packs
-
-    packs = load_packs(names=list(options.packs) if options.packs else None)
+    with _step(observer, "approvals", len(result.jobs)):
+        composer = Composer(policy, options.templates, options.tones)
+        composer.check(j.tone for j in result.jobs)
+        statuses = [status(f) for f in files_in_use(composer, result)]
+        missing = [st for st in statuses if not st.ok]
+        if missing and not options.draft:
+            raise ApprovalError(refusal(missing))
+        approval_ids = {st.path.resolve(): st.approval.id for st in statuses if st.ok and st.approval}
+    with _step(observer, "lint_load"):
+        packs = load_packs(names=list(options.packs) if options.packs else None)
 
     out = options.out
     try:
@@ -414,24 +434,25 @@ def run_batch(
             last = ledger.last_imb_serial(cfg.barcode_id, cfg.service_type, cfg.mailer_id)
             imb_serial = cfg.serial_start if last is None else max(last + 1, cfg.serial_start)
         produced, held, warnings_count, pages, refused = _stream(result, policy, as_of, options, formats, tmp, batch_id, composer,
-                                                                 packs, progress, imb_serial)
-        env = get_envelope(policy.envelope)
-        duplex = options.duplex if options.duplex is not None else policy.mailing.duplex
-        mail = write_mail(tmp, tmp / ".chunks", produced, policy, env, batch_id, as_of, duplex) if produced else []
-        if options.debug_windows and produced:
-            debug_overlay(tmp / "batch.pdf", tmp / "debug-windows.pdf", env, [p.first_page - 1 for p in produced])
-        _write_reports(tmp, result, policy, as_of, batch_id, formats, produced, held, warnings_count, pages, refused,
-                       len(loaded.accounts) + len(rejected_account_ids(loaded.rejections)), options.record and not options.draft,
-                       mail, duplex)
-        shutil.rmtree(tmp / ".chunks")
-        files = write_sha256sums(tmp)  # every file's SHA-256, for SHA256SUMS and for the ledger's evidence
-        os.replace(tmp, final)
+                                                                 packs, progress, imb_serial, observer)
+        with _step(observer, "assemble", len(produced)):
+            env = get_envelope(policy.envelope)
+            duplex = options.duplex if options.duplex is not None else policy.mailing.duplex
+            mail = write_mail(tmp, tmp / ".chunks", produced, policy, env, batch_id, as_of, duplex) if produced else []
+            if options.debug_windows and produced:
+                debug_overlay(tmp / "batch.pdf", tmp / "debug-windows.pdf", env, [p.first_page - 1 for p in produced])
+            _write_reports(tmp, result, policy, as_of, batch_id, formats, produced, held, warnings_count, pages, refused,
+                           len(loaded.accounts) + len(rejected_account_ids(loaded.rejections)), options.record and not options.draft,
+                           mail, duplex)
+            shutil.rmtree(tmp / ".chunks")
+            files = write_sha256sums(tmp)  # every file's SHA-256, for SHA256SUMS and for the ledger's evidence
+            os.replace(tmp, final)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     recorded = False
     if options.record and not options.draft:
-        from .evidence import letter_evidence
+        from lettergen.evidence import letter_evidence
 
         def approvals_of(letter: SlimLetter) -> dict[str, str]:
             used = [*composer.templates.files(letter.template), composer.tones.get(letter.tone).path]
@@ -444,21 +465,22 @@ def run_batch(
             for p in produced
         ]
         try:
-            ledger.record(
-                batch_id, as_of,
-                [
-                    SentLetter(
-                        account_id=p.letter.job.account.id, stage=p.letter.job.stage, sent_on=as_of, batch_id=batch_id,
-                        template=p.letter.template, template_hash=p.letter.template_hash, content_hash=p.pdf_sha256,
-                        invoices=tuple(i.number for i in p.letter.job.invoices), amount=p.letter.job.amount_due,
-                        currency=p.letter.job.currency, imb=p.letter.imb,
-                    )
-                    for p in produced
-                ],
-                refuse_same_day=True,
-                evidence=evidence,
-                batch_files=files,
-            )
+            with _step(observer, "record", len(produced)):
+                ledger.record(
+                    batch_id, as_of,
+                    [
+                        SentLetter(
+                            account_id=p.letter.job.account.id, stage=p.letter.job.stage, sent_on=as_of, batch_id=batch_id,
+                            template=p.letter.template, template_hash=p.letter.template_hash, content_hash=p.pdf_sha256,
+                            invoices=tuple(i.number for i in p.letter.job.invoices), amount=p.letter.job.amount_due,
+                            currency=p.letter.job.currency, imb=p.letter.imb,
+                        )
+                        for p in produced
+                    ],
+                    refuse_same_day=True,
+                    evidence=evidence,
+                    batch_files=files,
+                )
             recorded = True
         except LedgerError as exc:
             shutil.rmtree(final, ignore_errors=True)
@@ -469,7 +491,7 @@ def run_batch(
 
 def _stream(
     result: PlanResult, policy: Policy, as_of: date, options: BatchOptions, formats: tuple[str, ...], tmp: Path, batch_id: str,
-    composer: Composer, packs: Any, progress: Progress | None, imb_serial: int | None,
+    composer: Composer, packs: Any, progress: Progress | None, imb_serial: int | None, observer: Observer | None = None,
 ) -> tuple[list[Produced], list[Held], int, int, list[str]]:
     """Compose, lint and typeset chunk by chunk; return slim records of what was produced and held.
 
@@ -496,6 +518,9 @@ def _stream(
         if len(res.pages) != len(slim):  # pragma: no cover - a worker lost letters
             raise TypesetError(f"typesetting returned {len(res.pages)} letters for {len(slim)}; nothing was written.")
         refused.extend(res.refused)
+        if observer is not None:
+            for name, secs in res.seconds.items():
+                observer(name, secs, len(slim))
         for k, lt in enumerate(slim):
             if res.problems[k]:
                 held.append(Held(lt, typeset_findings(res.problems[k])))
@@ -517,6 +542,7 @@ def _stream(
         for k, start in enumerate(range(0, total, size)):
             ok: list[Letter] = []
             ok_findings: list[tuple[Finding, ...]] = []
+            started = time.perf_counter()
             for job in jobs_all[start:start + size]:
                 letter = composer.compose(job, serial)
                 if serial is not None:
@@ -532,6 +558,8 @@ def _stream(
                 else:
                     ok.append(letter)
                     ok_findings.append(tuple(findings))
+            if observer is not None:
+                observer("compose_lint", time.perf_counter() - started, len(jobs_all[start:start + size]))
             if not ok:
                 continue
             task = _ChunkTask(index=k, sections=[lt.html for lt in ok], anchors=[lt.anchor for lt in ok],
@@ -552,35 +580,17 @@ def _stream(
         raise TypesetError(f"no letter could be typeset; the first: {failed[0].message}. Nothing was written.")
     pages = first - 1
     if produced:
-        merge_batch(tmp / "batch.pdf", tmp / ".chunks", produced, f"lettergen batch {batch_id}", as_of, duplex)
-        if "docx" in formats:
-            from .typeset.docx import build_docx
-            from .typeset.pdf import DRAFT_STAMP, wrap_document
+        with _step(observer, "merge", len(produced)):
+            merge_batch(tmp / "batch.pdf", tmp / ".chunks", produced, f"lettergen batch {batch_id}", as_of, duplex)
+            if "docx" in formats:
+                from lettergen.typeset.docx import build_docx
+                from lettergen.typeset.pdf import DRAFT_STAMP, wrap_document
 
-            sections = [p.read_text(encoding="utf-8") for p in sorted((tmp / ".chunks").glob("*.html"))]
-            build_docx(wrap_document(sections, f"lettergen batch {batch_id}"), tmp / "batch.docx",
-                       page_size=docx_page_size(policy.envelope), created=as_of, title=f"lettergen batch {batch_id}",
-                       header_text=DRAFT_STAMP if options.draft else None)
+                sections = [p.read_text(encoding="utf-8") for p in sorted((tmp / ".chunks").glob("*.html"))]
+                build_docx(wrap_document(sections, f"lettergen batch {batch_id}"), tmp / "batch.docx",
+                           page_size=docx_page_size(policy.envelope), created=as_of, title=f"lettergen batch {batch_id}",
+                           header_text=DRAFT_STAMP if options.draft else None)
     return produced, held, warnings, pages, refused
-
-
-def merge_batch(out: Path, chunks: Path, produced: Sequence[Produced], title: str, as_of: date, duplex: bool) -> int:
-    """Write the given letters' pages, in order, from the chunk PDFs to ``out``: one bookmark and one page-label
-    range per letter; with ``duplex`` a blank back page after each letter with an odd page count."""
-    from .pdfconcat import BLANK
-
-    parts: list[tuple[Path, list[int | None]]] = []
-    bookmarks: list[tuple[str, int]] = []
-    labels: list[tuple[int, str]] = []
-    page = 0
-    for p in produced:
-        pages: list[int | None] = list(range(p.chunk_page, p.chunk_page + p.pages))
-        pages += [BLANK] * (printed_pages(p.pages, duplex) - p.pages)
-        parts.append((chunks / f"{p.chunk}.pdf", pages))
-        bookmarks.append((letter_title(p.seq, p.letter), page))
-        labels.append((page, f"{p.seq:04d}-"))
-        page += len(pages)
-    return merge_pdfs(parts, out, bookmarks, title, as_of, labels)
 
 
 def _write_reports(
@@ -604,3 +614,56 @@ def _write_reports(
                                    for g in dict.fromkeys(m.group for m in mail)],
                       duplex=duplex)
     (tmp / "summary.txt").write_text(summary.text(), encoding="utf-8")
+
+
+@dataclass(frozen=True)
+class Preview:
+    """What :func:`preview_letter` wrote and found."""
+
+    pdf: Path
+    docx: Path
+    pages: int
+    envelope: str
+    window_problems: list[str]
+    """What the envelope-window check found on the first page (a batch would hold the letter); empty when none."""
+    windows_pdf: Path | None = None
+    refused: tuple[str, ...] = ()
+
+
+def preview_letter(account: Account, policy: Policy, history: Sequence[SentLetter], as_of: date, stage: str, out: Path, *,
+                   templates: Path | None = None, tones: Path | None = None, debug_windows: bool = False) -> Preview:
+    """One account's letter for one stage as ``OUT/<account>-<stage>.pdf`` and ``.docx``, checked as a batch checks it
+    (fonts, envelope windows) and recorded nowhere. A letter with a character the fonts cannot print is not
+    typeset: :class:`~lettergen.errors.TypesetError` says which."""
+    from lettergen.compose import Composer
+    from lettergen.fonts import unprintable_messages
+    from lettergen.mail.overlay import debug_overlay
+    from lettergen.mail.window import check_letters
+    from lettergen.plan import job_for_stage
+    from lettergen.typeset.docx import build_docx
+    from lettergen.typeset.pdf import PdfRenderer, wrap_document
+
+    job = job_for_stage(account, policy, history, as_of, stage)
+    composer = Composer(policy, templates, tones)
+    # With an IMb in the policy, the preview shows one (serial_start, a sample: previews are never mailed).
+    letter = composer.compose(job, policy.mailing.imb.serial_start if policy.mailing.imb else None)
+    unprintable = unprintable_messages(letter.html, account)
+    if unprintable:
+        raise TypesetError(f"account {account.id}: {'; '.join(unprintable)}. A batch holds this letter (typeset.Glyphs); "
+                           "no preview was written.")
+    out.mkdir(parents=True, exist_ok=True)
+    base = out / f"{account.id}-{stage}"
+    title = f"Preview {account.id} {stage}"
+    renderer = PdfRenderer(composer.templates.folder, as_of, policy.envelope)
+    chunk = renderer.render([letter.html], [letter.anchor], title)
+    base.with_suffix(".pdf").write_bytes(chunk.pdf)
+    build_docx(wrap_document([letter.html], title), base.with_suffix(".docx"), page_size=docx_page_size(policy.envelope),
+               created=as_of, title=title)
+    (problems,) = check_letters(chunk.pdf, [0], renderer.envelope, recipients=[letter.context["recipient_lines"]],
+                                return_lines=policy.sender.return_lines)
+    windows = None
+    if debug_windows:
+        windows = out / f"{account.id}-{stage}-windows.pdf"
+        debug_overlay(base.with_suffix(".pdf"), windows, renderer.envelope, [0])
+    return Preview(pdf=base.with_suffix(".pdf"), docx=base.with_suffix(".docx"), pages=chunk.pages, envelope=renderer.envelope.name,
+                   window_problems=list(problems), windows_pdf=windows, refused=tuple(chunk.refused))

@@ -27,9 +27,9 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from .assemble import sha256_file
-from .errors import LedgerError, LettergenError
-from .ledger import Ledger
+from lettergen.assemble.checksums import folder_hashes, sha256_file
+from lettergen.errors import LedgerError, LettergenError
+from lettergen.ledger import Ledger
 
 SHORT = 12
 """Hex digits of a SHA-256 shown where a short form is enough (templates, tones, messages)."""
@@ -80,12 +80,6 @@ def lint_record(finding: Any) -> dict[str, Any]:
         "suppressed": bool(get("suppressed", False)),
         "suppression_reason": get("suppression_reason", "") or "",
     }
-
-
-def folder_hashes(folder: Path) -> dict[str, str]:
-    """SHA-256 of every file under ``folder``, by path relative to it (with ``/``), sorted by path."""
-    folder = Path(folder)
-    return {p.relative_to(folder).as_posix(): sha256_file(p) for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 # ----------------------------------------------------------------------------- showing
@@ -252,7 +246,7 @@ def _iso(d: Any) -> str:
 def _money(amount: Any, currency: str | None) -> str:
     if currency:
         try:
-            from .report import money
+            from lettergen.report import money
 
             return money(Decimal(str(amount)), currency)
         except Exception:  # an unknown currency code: show it plainly
@@ -275,7 +269,7 @@ def _json_default(value: Any) -> Any:
 __all__ = [
     "letter_evidence",
     "lint_record",
-    "folder_hashes",
+    
     "lint_summary",
     "history_table",
     "history_json",

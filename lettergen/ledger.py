@@ -54,9 +54,9 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from .errors import LedgerBusyError, LedgerError
-from .imb import mailer_and_serial
-from .models import SentLetter
+from lettergen.errors import LedgerBusyError, LedgerError
+from lettergen.postal.imb import mailer_and_serial
+from lettergen.models import SentLetter
 
 DEFAULT_LEDGER = Path("batches") / "lettergen.db"
 

@@ -38,9 +38,9 @@ from babel import Locale, UnknownLocaleError
 from babel.numbers import list_currencies
 from pydantic import ValidationError
 
-from .errors import EncodingError, LoadError, MappingError
-from .models import Account, Address, Invoice, PromiseToPay, Rejection, SourceRef
-from .money import AmountError, parse_amount
+from lettergen.errors import AmountError, EncodingError, LettergenError, LoadError, MappingError
+from lettergen.models import Account, Address, Invoice, PromiseToPay, Rejection, SourceRef
+from lettergen.money import parse_amount
 
 # --------------------------------------------------------------------------- fields
 
@@ -459,7 +459,7 @@ def _map_record(item: dict[str, Any], mapping: ColumnMapping, base: str) -> tupl
 # --------------------------------------------------------------------------- value parsing
 
 
-class _RowError(Exception):
+class _RowError(LettergenError):
     def __init__(self, column: str | None, reason: str, code: str) -> None:
         super().__init__(reason)
         self.column, self.reason, self.code = column, reason, code

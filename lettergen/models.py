@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from .money import quantize
+from lettergen.money import quantize
 
 
 _FIELDS_SETS: dict[frozenset[str], set[str]] = {}

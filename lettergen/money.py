@@ -7,16 +7,14 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from babel.numbers import get_currency_precision
 
+from lettergen.errors import AmountError
+
 _CURRENCY_SIGNS = "$€£¥₹₩₽₪₺₫₱"
 _AMOUNT_RE = re.compile(
     r"""^(?P<neg1>-)?\s*(?P<code>[A-Z]{3}\s+)?(?P<sign>[""" + _CURRENCY_SIGNS + r"""])?\s*(?P<neg2>-)?\s*
         (?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+)\s*(?P<code2>\s[A-Z]{3})?$""",
     re.VERBOSE,
 )
-
-
-class AmountError(ValueError):
-    """An amount string that is not a number we accept; the message says what is accepted."""
 
 
 def currency_exponent(currency: str) -> int:

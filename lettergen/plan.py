@@ -28,9 +28,9 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
-from .models import Account, Invoice, LetterJob, Rejection, SentLetter, Skip, SkipCode
-from .money import quantize
-from .policy import Policy, Stage
+from lettergen.models import Account, Invoice, LetterJob, Rejection, SentLetter, Skip, SkipCode
+from lettergen.money import quantize
+from lettergen.config.policy import Policy, Stage
 
 Decision = LetterJob | Skip
 
@@ -192,10 +192,10 @@ def plan_all(
 
     An account that would get a letter but whose address cannot be mailed (a US
     address without a USPS state code or ZIP, a missing city or street, an
-    unknown country: ``lettergen.usps.check_address``) is rejected with the
+    unknown country: ``lettergen.postal.usps.check_address``) is rejected with the
     reason instead: the address is never changed silently.
     """
-    from .usps import check_address
+    from lettergen.postal.usps import check_address
 
     decisions = []
     rejected = list(rejections)
@@ -222,7 +222,7 @@ def job_for_stage(account: Account, policy: Policy, history: Sequence[SentLetter
     """
     idx = policy.stage_index(stage_name)
     if idx is None:
-        from .errors import PlanError
+        from lettergen.errors import PlanError
 
         raise PlanError(f"unknown stage '{stage_name}'; the policy's stages are {', '.join(s.name for s in policy.stages)}.")
     stage = policy.stages[idx]

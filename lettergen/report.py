@@ -11,9 +11,9 @@ from typing import Any
 
 from babel.numbers import format_currency
 
-from .load import rejected_account_ids
-from .models import LetterJob
-from .plan import PlanResult
+from lettergen.load import rejected_account_ids
+from lettergen.models import LetterJob
+from lettergen.plan import PlanResult
 
 
 def money(amount: Decimal, currency: str) -> str:

@@ -33,21 +33,20 @@ from datetime import date, timedelta
 from html import escape
 from pathlib import Path
 
-import click
 
-from .approval import Status, approved_text, display_name, status, word_diff
-from .compose import TEMPLATE_SUFFIX, Composer, TemplateSet, default_templates_dir, default_tones_dir
-from .errors import LettergenError
-from .lint import lint_letter, load_packs
-from .lint.fixtures import FIXTURE_AS_OF, FIXTURES, Fixture, fixture_history, fixture_policy
-from .lint.packs import Pack
-from .lint.text import letter_doc
-from .models import Finding, Letter
-from .plan import job_for_stage
-from .policy import Policy
-from .tones import ToneSet
+from lettergen.approval import Status, approved_text, display_name, status, word_diff
+from lettergen.compose import TEMPLATE_SUFFIX, Composer, TemplateSet, default_templates_dir, default_tones_dir
+from lettergen.errors import LettergenError
+from lettergen.lint import lint_letter, load_packs
+from lettergen.lint.fixtures import FIXTURE_AS_OF, FIXTURES, Fixture, fixture_history, fixture_policy
+from lettergen.lint.spec import Pack
+from lettergen.lint.text import letter_doc
+from lettergen.models import Finding, Letter
+from lettergen.plan import job_for_stage
+from lettergen.config.policy import Policy
+from lettergen.config.tones import ToneSet
 
-__all__ = ["write_review", "review_command", "Rendering", "Mark", "highlight", "redline_html", "DEFAULT_OUT"]
+__all__ = ["write_review", "Rendering", "Mark", "highlight", "redline_html", "DEFAULT_OUT"]
 
 DEFAULT_OUT = Path("review")
 LEVELS = ("error", "warning", "suggestion")
@@ -461,9 +460,9 @@ def _page(policy: Policy, as_of: date, packs: Sequence[Pack], tmpls: list[_Templ
 
 
 def _write_docx(path: Path, t: _Template, policy: Policy, as_of: date) -> None:
-    from .envelope import docx_page_size
-    from .typeset.docx import build_docx
-    from .typeset.pdf import wrap_document
+    from lettergen.postal.envelope import docx_page_size
+    from lettergen.typeset.docx import build_docx
+    from lettergen.typeset.pdf import wrap_document
 
     sections = []
     for r in t.renderings:
@@ -518,33 +517,3 @@ def write_review(out: Path, policy: Policy, templates: Path | None = None, tones
     index = out / "index.html"
     index.write_text(_page(policy, as_of, loaded, tmpls, tone_files, shared_status), encoding="utf-8")
     return index
-
-
-@click.command("review")
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=DEFAULT_OUT, show_default=True,
-              help="Folder for index.html and docx/<template>.docx.")
-@click.option("--policy", "policy_path", type=click.Path(dir_okay=False, path_type=Path),
-              help="The policy whose stage templates are reviewed. [default: ./policy.yaml]")
-@click.option("--templates", type=click.Path(file_okay=False, path_type=Path), help="Template folder. [default: ./letter_templates]")
-@click.option("--tones", type=click.Path(file_okay=False, path_type=Path), help="Tone profile folder. [default: ./tone_profiles]")
-@click.option("--pack", "packs", multiple=True, help="Only these rule packs (repeatable).")
-@click.option("--as-of", "as_of", metavar="YYYY-MM-DD", help=f"Date of the letters. [default: {FIXTURE_AS_OF.isoformat()}]")
-def review_command(out: Path, policy_path: Path | None, templates: Path | None, tones: Path | None, packs: tuple[str, ...],
-                   as_of: str | None) -> None:
-    """Write a self-contained HTML page for legal sign-off (and a DOCX per template for redlining).
-
-    Every stage template is rendered for the fixture accounts in every tone and linted;
-    findings are marked in the text, with each file's approval status and its redline
-    since approval. Open OUT/index.html in a browser; it loads nothing from anywhere.
-    """
-    if policy_path is None:
-        policy_path = Path("policy.yaml")
-        if not policy_path.exists():
-            raise LettergenError("no policy given: pass --policy PATH, or put a policy.yaml in this folder "
-                                 "(samples/policy.yaml is a complete example to copy).")
-    try:
-        day = date.fromisoformat(as_of) if as_of else FIXTURE_AS_OF
-    except ValueError:
-        raise click.BadParameter(f"'{as_of}' is not a date; use YYYY-MM-DD, e.g. 2026-11-27.", param_hint="--as-of") from None
-    index = write_review(out, Policy.from_yaml(policy_path), templates, tones, list(packs) or None, as_of=day)
-    click.echo(f"wrote {index} and {out / 'docx'}/ (one DOCX per template)")

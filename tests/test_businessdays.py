@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from lettergen.businessdays import BusinessCalendar
+from lettergen.config.calendar import BusinessCalendar
 from lettergen.errors import PolicyError
 
 WED_NOV_25 = date(2026, 11, 25)

@@ -21,7 +21,7 @@ from conftest import ROOT, SAMPLES
 from lettergen import Account, Address, Invoice, Ledger, Policy, load_accounts, plan_all
 from lettergen.compose import Composer, TemplateSet
 from lettergen.errors import ComposeError
-from lettergen.htmlsubset import visible_text
+from lettergen.compose.html import visible_text
 from lettergen.plan import job_for_stage
 from lettergen.typeset.docx import build_docx
 from lettergen.typeset.pdf import PdfRenderer, wrap_document

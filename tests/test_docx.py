@@ -14,7 +14,8 @@ from docx.oxml.ns import qn
 from docx.table import Table
 from docx.text.paragraph import Paragraph
 
-from lettergen.htmlsubset import ALLOWED_TAGS, UnsupportedElement, check_html, visible_text
+from lettergen.compose.html import ALLOWED_TAGS, check_html, visible_text
+from lettergen.errors import UnsupportedElement
 from lettergen.typeset.docx import build_docx
 
 LETTER = """<section class="letter" id="L0001" data-account="ACC-1001" data-stage="polite_reminder">

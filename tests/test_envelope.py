@@ -11,8 +11,11 @@ import pdfplumber
 import pikepdf
 import pytest
 
-from lettergen import envelope as E
-from lettergen.envelope import PRESETS, Envelope, Rect, capacity, check_page, css, debug_overlay, fit, get
+from lettergen.postal import envelope as E
+from lettergen.postal.envelope import PRESETS, Envelope, Rect, capacity, fit, get
+from lettergen.mail.window import check_page
+from lettergen.typeset.placement import css
+from lettergen.mail.overlay import debug_overlay
 from lettergen.typeset.pdf import font_face_css
 
 US10 = PRESETS["us-10-double-window"]
@@ -446,7 +449,8 @@ def test_a_page_in_a_font_weasyprint_does_not_write_is_held_with_the_reason_not_
     and the reason says why (the library has no second PDF reader to fall back on at run time)."""
     import pikepdf
 
-    from lettergen.envelope import check_letters, first_page_words
+    from lettergen.mail.window import check_letters
+    from lettergen.mail.reader import first_page_words
 
     pdf = pikepdf.new()
     font = pdf.make_indirect(pikepdf.Dictionary(Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type1, BaseFont=pikepdf.Name.Helvetica))

@@ -13,7 +13,8 @@ import pytest
 
 from conftest import count
 from lettergen.errors import LedgerError
-from lettergen.evidence import folder_hashes, history_json, history_table, letter_evidence, lint_summary, verify_batch
+from lettergen.assemble.checksums import folder_hashes
+from lettergen.evidence import history_json, history_table, letter_evidence, lint_summary, verify_batch
 from lettergen.ledger import EVIDENCE_KEYS, HISTORY_KEYS, MIGRATIONS, SCHEMA_VERSION, Ledger
 from lettergen.models import SentLetter
 

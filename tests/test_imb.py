@@ -1,4 +1,4 @@
-"""Tests for lettergen.imb, the USPS Intelligent Mail barcode (USPS-B-3200) encoder."""
+"""Tests for lettergen.postal.imb, the USPS Intelligent Mail barcode (USPS-B-3200) encoder."""
 
 from __future__ import annotations
 
@@ -7,8 +7,9 @@ import re
 
 import pytest
 
-from lettergen import imb
-from lettergen.imb import ImbError, encode, human_readable, svg, tracking_code
+from lettergen.postal import imb
+from lettergen.errors import ImbError
+from lettergen.postal.imb import encode, human_readable, svg, tracking_code
 
 # --------------------------------------------------------------------------
 # Published vectors

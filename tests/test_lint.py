@@ -78,7 +78,7 @@ def test_template_findings_point_at_the_template_line_and_column(lettergen, tmp_
 
 def test_declared_intended_action_passes_and_undeclared_fails(tmp_path):
     from lettergen.lint.run import lint_paths
-    from lettergen.policy import Policy
+    from lettergen.config.policy import Policy
 
     folder = _bad_template(tmp_path)
     pol = Policy.from_yaml(POLICY)

@@ -21,13 +21,14 @@ import pytest
 import yaml
 
 from lettergen.batch import BatchOptions, run_batch
-from lettergen.envelope import get as get_envelope
+from lettergen.postal.envelope import get as get_envelope
 from lettergen.errors import PolicyError
-from lettergen.imb import encode
+from lettergen.postal.imb import encode
 from lettergen.ledger import Ledger
 from lettergen.load import load_accounts
-from lettergen.mailing import group_for, verify_sha256sums
-from lettergen.policy import Policy
+from lettergen.assemble.vendor import group_for
+from lettergen.assemble.checksums import verify_sha256sums
+from lettergen.config.policy import Policy
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "samples"

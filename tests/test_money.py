@@ -8,7 +8,8 @@ from decimal import Decimal
 import pytest
 
 from lettergen.models import Invoice
-from lettergen.money import AmountError, currency_exponent, parse_amount, quantize
+from lettergen.errors import AmountError
+from lettergen.money import currency_exponent, parse_amount, quantize
 
 
 @pytest.mark.parametrize(

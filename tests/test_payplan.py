@@ -9,8 +9,8 @@ from decimal import Decimal
 import holidays
 import pytest
 
-from lettergen.businessdays import BusinessCalendar
-from lettergen.payplan import add_months, installment_count, payment_plan
+from lettergen.config.calendar import BusinessCalendar
+from lettergen.compose.payplan import add_months, installment_count, payment_plan
 
 NY = BusinessCalendar("US", "NY")
 # Checked independently of BusinessCalendar: the public holidays of New York (and so of the US).

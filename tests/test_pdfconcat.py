@@ -10,7 +10,7 @@ import pypdf
 import pytest
 from weasyprint import HTML
 
-from lettergen.pdfconcat import concat_pdfs, pdf_string
+from lettergen.assemble.pdf import concat_pdfs, pdf_string
 
 
 def _pdf(path: Path, pages: list[str]) -> Path:
@@ -74,7 +74,7 @@ def test_pdf_string_escapes() -> None:
 
 def test_parts_select_pages_and_blank_pages(inputs: list[Path], tmp_path: Path) -> None:
     out = tmp_path / "out.pdf"
-    from lettergen.pdfconcat import BLANK
+    from lettergen.assemble.pdf import BLANK
 
     n = concat_pdfs([(inputs[0], [2, BLANK]), (inputs[0], [0]), (inputs[2], [1, BLANK])], out,
                     bookmarks=[("a", 0), ("b", 2), ("c", 3)])

@@ -10,7 +10,7 @@ import pytest
 
 from lettergen.models import Account, Address, Invoice, LetterJob, PromiseToPay, SentLetter, Skip, SkipCode
 from lettergen.plan import PlanResult, current_series, plan, plan_all
-from lettergen.policy import Policy
+from lettergen.config.policy import Policy
 
 AS_OF = date(2026, 6, 1)  # a Monday
 

@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from lettergen.errors import PolicyError
-from lettergen.policy import Policy
+from lettergen.config.policy import Policy
 
 SAMPLE = Path(__file__).resolve().parent.parent / "samples" / "policy.yaml"
 

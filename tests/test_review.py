@@ -15,9 +15,10 @@ import pytest
 from conftest import ROOT, SAMPLES
 from lettergen.approval import approve
 from lettergen.lint.fixtures import FIXTURES
-from lettergen.policy import Policy
-from lettergen.review import review_command, write_review
-from lettergen.tones import ToneSet
+from lettergen.config.policy import Policy
+from lettergen.cli.legal import review_command
+from lettergen.review import write_review
+from lettergen.config.tones import ToneSet
 
 TEMPLATES = ROOT / "letter_templates"
 TONES = ROOT / "tone_profiles"

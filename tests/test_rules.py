@@ -24,7 +24,9 @@ import yaml
 from lettergen.lint import LintContext, lint_text
 from lettergen.lint.engine import lint_doc
 from lettergen.lint.fixtures import FIXTURE_AS_OF, FIXTURES, fixture_policy
-from lettergen.lint.packs import Pack, PackError, Rule, load_packs
+from lettergen.lint.spec import Pack, Rule
+from lettergen.errors import PackError
+from lettergen.lint.packs import load_packs
 from lettergen.lint.text import letter_doc
 from lettergen.models import Letter
 

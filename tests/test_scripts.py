@@ -22,10 +22,13 @@ from conftest import ROOT, SAMPLES
 from lettergen import Account, Address, Invoice, Policy
 from lettergen.batch import BatchOptions, _ChunkTask, _init_worker, _typeset_chunk, run_batch
 from lettergen.compose import Composer
-from lettergen.envelope import PRESETS, check_page, first_page_words, visual
+from lettergen.postal.envelope import PRESETS
+from lettergen.mail.window import check_page
+from lettergen.mail.reader import first_page_words
+from lettergen.mail.text import visual
 from lettergen.load import LoadResult
 from lettergen.plan import job_for_stage
-from lettergen.typeset.fonts import FONT_FILES, FONTS_DIR, coverage, describe, font_face_css, unprintable, unprintable_messages
+from lettergen.fonts import FONT_FILES, FONTS_DIR, coverage, describe, font_face_css, unprintable, unprintable_messages
 from lettergen.typeset.pdf import PdfRenderer
 
 AS_OF = date(2026, 11, 27)

@@ -13,9 +13,9 @@ from conftest import ROOT, SAMPLES
 from lettergen import Account, Address, Invoice, Policy, load_accounts
 from lettergen.compose import Composer
 from lettergen.errors import ComposeError
-from lettergen.htmlsubset import visible_text
+from lettergen.compose.html import visible_text
 from lettergen.plan import job_for_stage
-from lettergen.tones import PHRASES, ToneSet, load_tone
+from lettergen.config.tones import PHRASES, ToneSet, load_tone
 
 AS_OF = date(2026, 11, 27)
 TONES = ROOT / "tone_profiles"

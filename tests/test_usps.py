@@ -1,25 +1,11 @@
-"""Address checking and USPS Publication 28 formatting (lettergen.usps)."""
+"""Address checking and USPS Publication 28 formatting (lettergen.postal.usps)."""
 
 from __future__ import annotations
 
 import pytest
 
 from lettergen.models import Address
-from lettergen.usps import (
-    AP_STATE_ABBREVIATIONS,
-    DIRECTIONALS,
-    DOMESTIC_COUNTRIES,
-    STREET_SUFFIX_VARIANTS,
-    STREET_SUFFIXES,
-    UNIT_DESIGNATORS,
-    UNITS_WITHOUT_RANGE,
-    US_STATE_NAMES,
-    US_STATES,
-    check_address,
-    country_name,
-    format_lines,
-    usps_lines,
-)
+from lettergen.postal.usps import AP_STATE_ABBREVIATIONS, DIRECTIONALS, DOMESTIC_COUNTRIES, STREET_SUFFIX_VARIANTS, STREET_SUFFIXES, UNIT_DESIGNATORS, UNITS_WITHOUT_RANGE, US_STATE_NAMES, US_STATES, check_address, country_name, format_lines, usps_lines
 
 
 def us(*lines: str, city: str = "Springfield", region: str = "IL", postal_code: str = "62701", country: str = "US") -> Address:

@@ -21,7 +21,9 @@ from conftest import ROOT, SAMPLES
 from lettergen import Account, Address, Invoice, Ledger, Policy, load_accounts
 from lettergen.batch import WINDOW_RULE, BatchOptions, run_batch
 from lettergen.compose import Composer
-from lettergen.envelope import PRESETS, Envelope, Rect, check_page, first_page_words
+from lettergen.postal.envelope import PRESETS, Envelope, Rect
+from lettergen.mail.window import check_page
+from lettergen.mail.reader import first_page_words
 from lettergen.plan import job_for_stage
 from lettergen.typeset.pdf import PdfRenderer
 

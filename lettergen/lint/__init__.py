@@ -10,12 +10,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from decimal import Decimal
 
-from ..models import Finding, Letter
-from ..policy import Policy
-from .checks import LintContext
-from .engine import errors, lint_doc
-from .packs import Pack, PackError, Rule, load_packs
-from .text import letter_doc, text_doc
+from lettergen.models import Finding, Letter
+from lettergen.config.policy import Policy
+from lettergen.lint.checks import LintContext
+from lettergen.lint.engine import errors, lint_doc
+from lettergen.lint.spec import Pack, Rule
+from lettergen.errors import PackError
+from lettergen.lint.packs import load_packs
+from lettergen.lint.text import letter_doc, text_doc
 
 
 def policy_actions(policy: Policy | None) -> dict[str, frozenset[str]]:

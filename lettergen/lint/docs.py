@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ..report import table
-from .packs import Pack
+from lettergen.report import table
+from lettergen.lint.spec import Pack
 
 
 def rules_table(packs: Sequence[Pack]) -> str:

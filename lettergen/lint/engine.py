@@ -18,10 +18,11 @@ import re
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 
-from ..models import Finding
-from .checks import LintContext, run_kind
-from .packs import Pack, Rule, fast_scan
-from .text import LintDoc, Segment, Suppression
+from lettergen.models import Finding
+from lettergen.lint.checks import LintContext, run_kind
+from lettergen.lint.spec import Pack, Rule
+from lettergen.lint.packs import fast_scan
+from lettergen.lint.text import LintDoc, Segment, Suppression
 
 
 def _matches(values: list[str] | None, actual: str | None) -> bool:

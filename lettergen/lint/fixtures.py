@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from ..models import Account, Address, Invoice, SentLetter
-from ..policy import Policy, Sender, Stage
+from lettergen.models import Account, Address, Invoice, SentLetter
+from lettergen.config.policy import Policy, Sender, Stage
 
 FIXTURE_AS_OF = date(2026, 11, 27)
 

@@ -19,7 +19,8 @@ from typing import Any
 
 import yaml
 
-from ..errors import LettergenError
+from lettergen.errors import LettergenError, PackError
+from lettergen.lint.spec import Pack, Rule
 
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 """libyaml's safe loader where PyYAML has it (the rule files parse 5x faster), else the pure-Python one."""
@@ -45,69 +46,7 @@ WHEN_KEYS = ("collector", "debt_type", "jurisdiction", "first_letter", "declares
 META_KEYS = ("name", "version", "description", "when", "link")
 
 
-class PackError(LettergenError):
-    """A rule pack cannot be loaded; the message names the file and key."""
 
-
-@dataclass(frozen=True)
-class Rule:
-    id: str
-    pack: str
-    path: Path
-    extends: str
-    message: str
-    level: str
-    citation: str
-    link: str = ""
-    scope: str = "sentence"
-    stages: tuple[str, ...] = ()
-    when: dict[str, Any] = field(default_factory=dict)
-    suppressible: bool = True
-    description: str = ""
-    action: str | None = None
-    """An action this rule's wording threatens; the rule is off where the stage declares the action."""
-    ignorecase: bool = True
-    patterns: tuple[re.Pattern[str], ...] = ()
-    exceptions: tuple[re.Pattern[str], ...] = ()
-    swap: tuple[tuple[re.Pattern[str], str], ...] = ()
-    text: str = ""
-    first: tuple[re.Pattern[str], ...] = ()
-    second: tuple[re.Pattern[str], ...] = ()
-    max: int | None = None
-    min: int | None = None
-    grade: float | None = None
-    min_words: int = 30
-    """Texts shorter than this are not graded: the formula is noise on a sentence or two."""
-    exempt: tuple[re.Pattern[str], ...] = ()
-    blocks: tuple[tuple[str, tuple[re.Pattern[str], ...]], ...] = ()
-    check: str = ""
-    params: dict[str, Any] = field(default_factory=dict)
-    examples_bad: tuple[str, ...] = ()
-    examples_good: tuple[str, ...] = ()
-    fast: tuple[Any, ...] = ()
-    """Per pattern: the same regex compiled by RE2 (linear time, ~10x faster here), or None where only
-    Python's ``re`` can run it (lookaround, backreferences, non-ASCII literals). Runs on ``LintDoc.ascii_text``."""
-    pattern_literals: tuple[frozenset[str] | None, ...] = ()
-    """Per pattern (``patterns``, or ``swap`` for substitutions): its required literals, or None."""
-    prefilter: frozenset[str] | None = None
-    """Occurrence and conditional rules: lower-case strings of which any match of the rule contains one (from
-    ``required_literals``): when the letter has none of them, the rule cannot match and its regexes are not
-    run. (Existence and substitution rules filter per pattern: ``fast``, ``pattern_literals``.)"""
-
-    @property
-    def needs_letter(self) -> bool:
-        """Runs only on rendered letters (needs the data), not on template source."""
-        return self.extends in ("required", "sequence", "check") or bool(self.when.get("rendered"))
-
-
-@dataclass(frozen=True)
-class Pack:
-    name: str
-    version: str
-    description: str
-    path: Path
-    when: dict[str, Any]
-    rules: tuple[Rule, ...]
 
 
 def _compile(p: Path, key: str, value: Any, ignorecase: bool) -> tuple[re.Pattern[str], ...]:
@@ -342,7 +281,7 @@ def _prefilter(data: dict[str, Any], kind: str, ignorecase: bool) -> frozenset[s
 
 
 def load_rule(p: Path, pack: str) -> Rule:
-    from .checks import CHECKS  # the registry of named Python checks
+    from lettergen.lint.checks import CHECKS  # the registry of named Python checks
 
     try:
         data = yaml.load(p.read_text(encoding="utf-8"), Loader=_YAML_LOADER)

@@ -8,8 +8,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from ..models import Finding
-from .packs import Pack
+from lettergen.models import Finding
+from lettergen.lint.spec import Pack
 
 RECORD_KEYS = ("rule", "level", "message", "citation", "link", "path", "line", "column", "end_line", "end_column", "match",
                "suppressed", "suppression_reason")

@@ -13,14 +13,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..errors import ComposeError, LettergenError
-from ..models import Finding
-from ..policy import Policy
-from .checks import LintContext
-from .engine import lint_doc
-from .fixtures import FIXTURE_AS_OF, FIXTURES, fixture_history, fixture_policy
-from .packs import Pack, load_packs
-from .text import letter_doc, template_doc, text_doc, tone_doc
+from lettergen.errors import ComposeError, LettergenError
+from lettergen.models import Finding
+from lettergen.config.policy import Policy
+from lettergen.lint.checks import LintContext
+from lettergen.lint.engine import lint_doc
+from lettergen.lint.fixtures import FIXTURE_AS_OF, FIXTURES, fixture_history, fixture_policy
+from lettergen.lint.spec import Pack
+from lettergen.lint.packs import load_packs
+from lettergen.lint.text import letter_doc, template_doc, text_doc, tone_doc
 
 TEMPLATE_SUFFIX = ".html.j2"
 
@@ -107,8 +108,8 @@ def lint_paths(
 
 
 def _render_fixtures(folder: Path, policy: Policy | None, packs: Sequence[Pack], tones: Path | None) -> list[Finding]:
-    from ..compose import Composer, TemplateSet, default_tones_dir
-    from ..plan import job_for_stage
+    from lettergen.compose import Composer, TemplateSet, default_tones_dir
+    from lettergen.plan import job_for_stage
 
     names = sorted(p.name[: -len(TEMPLATE_SUFFIX)] for p in folder.glob(f"*{TEMPLATE_SUFFIX}") if not p.name.startswith("_"))
     if not names:

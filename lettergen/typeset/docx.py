@@ -2,8 +2,8 @@
 
 The PDF is WeasyPrint's rendering of the letter HTML; the DOCX is rebuilt here
 from the *same* HTML, so both say the same words. Only the subset in
-:mod:`lettergen.htmlsubset` is accepted; anything else raises
-:class:`~lettergen.htmlsubset.UnsupportedElement` with its line.
+:mod:`lettergen.compose.html` is accepted; anything else raises
+:class:`~lettergen.compose.html.UnsupportedElement` with its line.
 
 How the HTML maps to Word:
 
@@ -49,7 +49,7 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml.ns import nsdecls, qn
 from docx.shared import Emu, Inches, Mm, Pt
 
-from lettergen.htmlsubset import check_tree, parse_html
+from lettergen.compose.html import check_tree, parse_html
 
 __all__ = ["build_docx", "PAGE_SIZES", "FONT_NAME", "FONT_SIZE_PT"]
 
@@ -530,7 +530,7 @@ def build_docx(
     header. ``created`` dates the document properties and the zip entries
     (1980-01-01 when ``None``), so the same input gives the same bytes.
 
-    Raises :class:`lettergen.htmlsubset.UnsupportedElement` for HTML outside
+    Raises :class:`lettergen.compose.html.UnsupportedElement` for HTML outside
     the supported subset, ``ValueError`` for an unknown ``page_size``.
     """
     try:

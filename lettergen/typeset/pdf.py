@@ -21,7 +21,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 from urllib.request import url2pathname
 
-from .fonts import FAMILY, FONTS_DIR, font_face_css
+from lettergen.fonts import FAMILY, FONTS_DIR, font_face_css
 
 
 def source_date_epoch(as_of: date) -> str:
@@ -117,10 +117,11 @@ class PdfRenderer:
         css = self.templates_dir / "style.css"
         if css.exists():
             self.stylesheets.append(CSS(filename=str(css), font_config=self.font_config, url_fetcher=self.fetcher, base_url=base))
-        from ..envelope import DEFAULT_PRESET, css as envelope_css, get as get_envelope
+        from lettergen.postal.envelope import DEFAULT_PRESET, get as get_envelope
+        from lettergen.typeset.placement import css as envelope_css
 
         self.envelope = get_envelope(envelope or DEFAULT_PRESET)
-        # After style.css: the envelope geometry (one place, lettergen/envelope.py) places the address blocks.
+        # After style.css: the envelope geometry (one place, lettergen/postal/envelope.py) places the address blocks.
         extra = envelope_css(self.envelope)
         if self.envelope.address_page:  # the addresses alone on the first page, the letter from the second
             extra += ("div.address-page-end { display: block; height: 0; break-after: page; }\n"
@@ -150,7 +151,7 @@ class PdfRenderer:
                     found[a] = i
         missing = [a for a in anchors if a not in found]
         if missing:
-            from ..errors import TypesetError
+            from lettergen.errors import TypesetError
 
             raise TypesetError(f"letters {', '.join(missing)} were not found in the typeset pages; does the template keep id=\"{{{{ letter.anchor }}}}\" on its <section>?")
         stamp = f"{self.as_of.isoformat()}T00:00:00+00:00"

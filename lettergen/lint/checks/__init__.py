@@ -14,13 +14,12 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from ...models import Letter, SentLetter
-from ..text import LintDoc, sentences
+from lettergen.models import Letter, SentLetter
+from lettergen.lint.text import LintDoc, sentences
 
-if TYPE_CHECKING:
-    from ..packs import Rule
+from lettergen.lint.spec import Rule
 
 Hit = tuple[int, int, str]
 
@@ -447,7 +446,7 @@ def validation_period(doc: LintDoc, ctx: LintContext, rule: "Rule") -> Iterator[
     receipt, ``params.receipt_business_days`` (5) business days after mailing, not counting weekends and
     federal holidays (12 CFR 1006.34(b)(5)). ``params.pattern`` finds the date: a regular expression with a
     group named ``date``, or ``{date}`` where the date stands."""
-    from ...businessdays import BusinessCalendar
+    from lettergen.config.calendar import BusinessCalendar
 
     letter = ctx.letter
     mailed = ctx.as_of or (letter.job.as_of if letter else None)

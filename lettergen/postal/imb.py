@@ -33,17 +33,9 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["ImbError", "tracking_code", "encode", "svg", "human_readable", "bar_geometry"]
+from lettergen.errors import ImbError
 
-
-class ImbError(ValueError):
-    """An IMb field was refused.
-
-    The message names the field, repeats the bad value and says how to fix
-    it, e.g. ``IMb mailer_id '12345': must be 6 or 9 digits (...)``.  It is a
-    :class:`ValueError`, so callers that already handle bad input values catch
-    it without knowing about this module.
-    """
+__all__ = ["tracking_code", "encode", "svg", "human_readable", "bar_geometry"]
 
 
 # --------------------------------------------------------------------------

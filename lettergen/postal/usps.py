@@ -81,7 +81,7 @@ from functools import lru_cache
 
 from babel import Locale
 
-from .models import Address
+from lettergen.models import Address
 
 __all__ = [
     "AP_STATE_ABBREVIATIONS",

@@ -31,9 +31,10 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from .assemble import Produced, printed_pages, sha256_file
-from .envelope import Envelope
-from .policy import VENDOR_COLUMNS, Policy
+from lettergen.assemble.records import Produced, printed_pages
+from lettergen.assemble.checksums import sha256_file
+from lettergen.postal.envelope import Envelope
+from lettergen.config.policy import VENDOR_COLUMNS, Policy
 
 
 @dataclass(frozen=True)
@@ -92,7 +93,7 @@ def _group_order(name: str) -> tuple[int, int, str]:
 def write_mail(folder: Path, chunks: Path, produced: Sequence[Produced], policy: Policy, envelope: Envelope, batch_id: str,
                as_of: date, duplex: bool) -> list[Piece]:
     """Write ``mail/``: a PDF and a manifest per group and the job ticket. Returns the pieces, in sequence."""
-    from .batch import merge_batch
+    from lettergen.assemble.letters import merge_batch
 
     items = pieces(produced, policy, envelope, batch_id, duplex)
     mail = folder / "mail"
@@ -150,25 +151,3 @@ def vendor_csv(rows: Sequence[dict[str, Any]], columns: dict[str, str] | None) -
     return buf.getvalue()
 
 
-def write_sha256sums(folder: Path) -> dict[str, str]:
-    """``SHA256SUMS`` over every file in ``folder`` (but itself), in the format ``sha256sum -c`` reads.
-
-    Returns the SHA-256 of every file, ``SHA256SUMS`` included, by relative path: the batch records these
-    in the ledger instead of reading every file a second time."""
-    from .evidence import folder_hashes
-
-    out = folder / "SHA256SUMS"
-    hashes = {name: digest for name, digest in folder_hashes(folder).items() if name != "SHA256SUMS"}
-    out.write_text("".join(f"{digest}  {name}\n" for name, digest in hashes.items()), encoding="utf-8")
-    return {**hashes, "SHA256SUMS": sha256_file(out)}
-
-
-def verify_sha256sums(folder: Path) -> list[str]:
-    """Files whose content no longer matches ``SHA256SUMS`` (or that are missing): empty when all match."""
-    bad = []
-    for line in (folder / "SHA256SUMS").read_text(encoding="utf-8").splitlines():
-        digest, name = line.split("  ", 1)
-        path = folder / name
-        if not path.is_file() or sha256_file(path) != digest:
-            bad.append(name)
-    return bad

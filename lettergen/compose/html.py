@@ -24,7 +24,7 @@ from typing import Iterator
 import lxml.etree
 import lxml.html
 
-from lettergen.errors import LettergenError
+from lettergen.errors import LettergenError, UnsupportedElement
 
 ALLOWED_TAGS: frozenset[str] = frozenset(
     {
@@ -68,23 +68,6 @@ _SUPPORTED_HINT = (
 _WS = re.compile(r"[ \t\n\r\f]+")
 
 
-class UnsupportedElement(LettergenError):
-    """The letter's HTML uses an element outside :data:`ALLOWED_TAGS`.
-
-    ``tag`` is the element's name, ``line`` its 1-based line in the HTML
-    source (``None`` if the parser could not tell).
-    """
-
-    def __init__(self, tag: str, line: int | None) -> None:
-        where = f"line {line}" if line is not None else "line unknown"
-        super().__init__(
-            f"<{tag}> is not supported in letters ({where}); use: {_SUPPORTED_HINT}. "
-            "Remove the element from the template or replace it with one of these."
-        )
-        self.tag = tag
-        self.line = line
-
-
 def parse_html(html: str) -> lxml.html.HtmlElement:
     """Parse a letter or a whole batch document; returns the ``<html>`` element.
 
@@ -122,7 +105,7 @@ def iter_unsupported(root: lxml.etree._Element) -> Iterator[lxml.etree._Element]
 def check_tree(root: lxml.etree._Element) -> None:
     """Raise :class:`UnsupportedElement` for the first element of ``root`` outside the subset."""
     for el in iter_unsupported(root):
-        raise UnsupportedElement(str(el.tag).lower(), el.sourceline)
+        raise UnsupportedElement(str(el.tag).lower(), el.sourceline, _SUPPORTED_HINT)
 
 
 def check_html(html: str) -> None:
@@ -177,7 +160,6 @@ def visible_text(html: str) -> str:
 __all__ = [
     "ALLOWED_TAGS",
     "BLOCK_TAGS",
-    "UnsupportedElement",
     "check_html",
     "check_tree",
     "iter_unsupported",

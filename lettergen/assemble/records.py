@@ -19,17 +19,9 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from .load import rejected_account_ids
-from .models import Letter, Rejection, Skip, SlimLetter
-from .report import money
-
-
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
+from lettergen.load import rejected_account_ids
+from lettergen.models import Letter, Rejection, Skip, SlimLetter
+from lettergen.report import money
 
 
 _SAFE = re.compile(r"[^A-Za-z0-9._-]+")
@@ -46,55 +38,7 @@ def printed_pages(pages: int, duplex: bool) -> int:
     return pages + pages % 2 if duplex else pages
 
 
-def pdf_date(d: date) -> str:
-    return f"D:{d.strftime('%Y%m%d')}000000Z"
-
-
 # ----------------------------------------------------------------------------- PDF
-
-
-def cut_letters(chunk_pdf: bytes, ranges: Sequence[tuple[int, int]], paths: Sequence[Path], titles: Sequence[str], as_of: date) -> list[str]:
-    """Write each letter's pages [start, end) of a chunk PDF to its own file; return their SHA-256."""
-    import pikepdf
-
-    hashes = []
-    with pikepdf.open(io.BytesIO(chunk_pdf)) as src:
-        for (start, end), path, title in zip(ranges, paths, titles):
-            with pikepdf.new() as dst:
-                dst.pages.extend(src.pages[start:end])
-                _docinfo(dst, title, as_of)
-                buf = io.BytesIO()
-                dst.save(buf, deterministic_id=True)
-            data = buf.getvalue()
-            path.write_bytes(data)
-            hashes.append(hashlib.sha256(data).hexdigest())
-    return hashes
-
-
-def _docinfo(pdf: Any, title: str, as_of: date) -> None:
-    import pikepdf
-
-    pdf.docinfo["/Title"] = pikepdf.String(title)
-    pdf.docinfo["/Creator"] = pikepdf.String("lettergen")
-    pdf.docinfo["/Producer"] = pikepdf.String("lettergen (WeasyPrint, pikepdf)")
-    pdf.docinfo["/CreationDate"] = pikepdf.String(pdf_date(as_of))
-    pdf.docinfo["/ModDate"] = pikepdf.String(pdf_date(as_of))
-
-
-def merge_pdfs(chunks: Sequence[Any], out: Path, bookmarks: Sequence[tuple[str, int]], title: str, as_of: date,
-               labels: Sequence[tuple[int, str]] = ()) -> int:
-    """Concatenate chunk PDFs (paths, or (path, pages) parts) into ``out`` with one bookmark (title, 0-based page)
-    per letter; returns pages.
-
-    Streams one chunk at a time (``lettergen.pdfconcat``): memory stays at about one
-    chunk and time is linear, where building the merged file with pikepdf took
-    550 MB and 50 s for 20,000 letters. ``labels`` are (first page, prefix) page labels.
-    """
-    from .pdfconcat import concat_pdfs
-
-    stamp = pdf_date(as_of)
-    info = {"Title": title, "Creator": "lettergen", "Producer": "lettergen (WeasyPrint, pikepdf)", "CreationDate": stamp, "ModDate": stamp}
-    return concat_pdfs(chunks, out, bookmarks=bookmarks, labels=labels, info=info)
 
 
 # ----------------------------------------------------------------------------- records
@@ -127,7 +71,7 @@ MANIFEST_COLUMNS = (
 
 
 def manifest_records(produced: Iterable[Produced], pieces: Sequence[Any] = ()) -> list[dict[str, Any]]:
-    """One record per letter; ``pieces`` (``lettergen.mailing.Piece``, by sequence) add sheets and the mail group."""
+    """One record per letter; ``pieces`` (``lettergen.assemble.vendor.Piece``, by sequence) add sheets and the mail group."""
     by_seq = {pc.sequence: pc for pc in pieces}
     out = []
     for p in produced:
@@ -282,3 +226,12 @@ class Summary:
         if self.warnings:
             lines += ["", "Warnings:"] + [f"  {w}" for w in self.warnings]
         return "\n".join(lines) + "\n"
+
+
+def letter_title(seq: int, letter: Letter | SlimLetter) -> str:
+    return f"{seq:04d} {letter_doc_title(letter)}"
+
+
+def letter_doc_title(letter: Letter | SlimLetter) -> str:
+    """The title of a letter's own PDF and DOCX (the sequence number is given later, after the window check)."""
+    return f"{letter.job.account.id} {letter.job.stage} – {letter.job.account.name}"

@@ -8,7 +8,7 @@ from functools import lru_cache
 
 import holidays as _holidays
 
-from .errors import PolicyError
+from lettergen.errors import PolicyError
 
 
 @lru_cache(maxsize=64)

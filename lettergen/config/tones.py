@@ -33,7 +33,7 @@ from typing import Any
 
 import yaml
 
-from .errors import ComposeError
+from lettergen.errors import ComposeError
 
 PHRASES: tuple[str, ...] = ("greeting", "opening", "request", "offer", "closing", "sign_off")
 _LIMIT_KEYS = ("exclamation_marks", "max_sentence_words")

@@ -28,7 +28,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-FONTS_DIR = Path(__file__).resolve().parent.parent / "fonts"
+FONTS_DIR = Path(__file__).resolve().parent
 
 FAMILY = "lettergen Noto Sans"
 """The family of the letters' text (``letter_templates/style.css`` names it, then the fallbacks)."""

@@ -30,16 +30,16 @@ from jinja2.ext import Extension
 from jinja2.sandbox import SandboxedEnvironment, SecurityError
 from markupsafe import Markup
 
-from .envelope import get as get_envelope
-from .errors import ComposeError
-from .htmlsubset import ALLOWED_TAGS
-from .models import Account, Letter, LetterJob
-from .payplan import payment_plan
-from .policy import Policy
-from .tones import PHRASES, ToneProfile, ToneSet
+from lettergen.postal.envelope import get as get_envelope
+from lettergen.errors import ComposeError
+from lettergen.compose.html import ALLOWED_TAGS
+from lettergen.models import Account, Letter, LetterJob
+from lettergen.compose.payplan import payment_plan
+from lettergen.config.policy import Policy
+from lettergen.config.tones import PHRASES, ToneProfile, ToneSet
 
 TEMPLATE_SUFFIX = ".html.j2"
-REPO_ROOT = Path(__file__).resolve().parent.parent
+REPO_ROOT = Path(__file__).resolve().parent.parent.parent
 
 
 def default_templates_dir() -> Path:
@@ -239,13 +239,13 @@ class Formats:
 def recipient_lines(account: Account, home_country: str = "US", usps_style: bool = False) -> list[str]:
     """The address block as it goes on the envelope: name, attention, street lines, city line, country.
 
-    The address lines come from :func:`lettergen.usps.format_lines`: with
+    The address lines come from :func:`lettergen.postal.usps.format_lines`: with
     ``usps_style`` a US address is written as USPS Publication 28 asks (upper case,
     no punctuation, standard abbreviations), and the name lines are upper-cased
     with it; a foreign address ends with the country in capitals, except for
     letters within ``home_country`` outside the US.
     """
-    from .usps import country_name, format_lines, is_domestic
+    from lettergen.postal.usps import country_name, format_lines, is_domestic
 
     a = account.address
     names = [account.name]
@@ -319,9 +319,9 @@ class Composer:
 
     def address_block(self, account: Account, imb_serial: int | None) -> tuple[list[str], str, dict[str, Any] | None]:
         """Recipient lines, the CSS that fits them into the envelope window, and the IMb (or None)."""
-        from .envelope import fit_lines
-        from .imb import encode, svg, tracking_code
-        from .usps import is_domestic
+        from lettergen.postal.envelope import fit_lines
+        from lettergen.postal.imb import encode, svg, tracking_code
+        from lettergen.postal.usps import is_domestic
 
         mailing = self.policy.mailing
         lines = recipient_lines(account, self.home_country, mailing.usps_style)

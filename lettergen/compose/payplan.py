@@ -14,9 +14,9 @@ import calendar
 from datetime import date
 from decimal import ROUND_DOWN, ROUND_UP, Decimal
 
-from .businessdays import BusinessCalendar
-from .models import Installment
-from .money import currency_exponent
+from lettergen.config.calendar import BusinessCalendar
+from lettergen.models import Installment
+from lettergen.money import currency_exponent
 
 
 def add_months(d: date, months: int) -> date:

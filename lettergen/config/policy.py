@@ -18,9 +18,10 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
 
-from .businessdays import BusinessCalendar
-from .errors import PolicyError
-from .money import AmountError, parse_amount
+from lettergen.config.calendar import BusinessCalendar
+from lettergen.errors import PolicyError
+from lettergen.errors import AmountError
+from lettergen.money import parse_amount
 
 DayCount = Literal["calendar", "business"]
 
@@ -140,7 +141,8 @@ class ImbConfig(_Strict):
 
     @model_validator(mode="after")
     def _check(self) -> "ImbConfig":
-        from .imb import ImbError, tracking_code
+        from lettergen.errors import ImbError
+        from lettergen.postal.imb import tracking_code
 
         try:
             tracking_code(self.barcode_id, self.service_type, self.mailer_id, self.serial_start)
@@ -212,7 +214,7 @@ class Policy(_Strict):
     @field_validator("envelope")
     @classmethod
     def _envelope(cls, v: str) -> str:
-        from .envelope import PRESETS
+        from lettergen.postal.envelope import PRESETS
 
         if v not in PRESETS:
             raise ValueError(f"unknown envelope preset '{v}'; use one of {', '.join(PRESETS)}")

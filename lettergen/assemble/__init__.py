@@ -1,0 +1,1 @@
+"""assemble: typeset letters -> the batch folder staff and the mailing vendor receive: manifests and reports (``records``), each letter's PDF and the merged PDFs (``letters``, over the streaming ``pdf`` writer), the vendor's mail/ folder (``vendor``) and SHA256SUMS (``checksums``)."""

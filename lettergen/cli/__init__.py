@@ -1,0 +1,39 @@
+"""The ``lettergen`` command: parse options, make one library call, print, exit.
+
+Exit status: 0 success, 1 the command ran and found a problem it reports
+(e.g. lint errors), 2 bad usage or bad input (a one-paragraph message on
+stderr, never a traceback).
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from lettergen.cli import legal, letters, records  # noqa: F401  (each registers its commands on the group)
+from lettergen.cli.common import cli
+from lettergen.errors import LettergenError
+
+__all__ = ["cli", "main"]
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console entry point: a user's mistake ends with one paragraph on stderr and exit 2."""
+    try:
+        cli.main(args=argv, prog_name="lettergen", standalone_mode=False)
+    except LettergenError as exc:
+        click.echo(f"lettergen: error: {exc.message}", err=True)
+        sys.exit(exc.exit_code)
+    except click.exceptions.Abort:
+        click.echo("lettergen: aborted", err=True)
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        click.echo("lettergen: interrupted; nothing was recorded", err=True)
+        sys.exit(130)
+    sys.exit(0)

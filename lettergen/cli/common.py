@@ -1,0 +1,127 @@
+"""What every command shares: the ``lettergen`` group, the as-of date, the policy a command reads, common options."""
+
+from __future__ import annotations
+
+import hashlib
+import sys
+from datetime import date
+from pathlib import Path
+
+import click
+
+from lettergen import __version__
+from lettergen.errors import LettergenError
+from lettergen.ledger import DEFAULT_LEDGER, Ledger
+from lettergen.load import FIELDS, load_accounts
+from lettergen.plan import job_for_stage, plan_all
+from lettergen.config.policy import Policy
+from lettergen.report import plan_csv, plan_json, plan_table
+
+DEFAULT_POLICY = Path("policy.yaml")
+
+
+def _as_of(value: str | None) -> date:
+    if value is None:
+        return date.today()  # the only place the clock is read: the CLI's default
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"'{value}' is not a date; use YYYY-MM-DD, e.g. 2026-11-27.", param_hint="--as-of") from None
+
+
+def _policy(path: Path | None) -> Policy:
+    if path is None:
+        if not DEFAULT_POLICY.exists():
+            raise LettergenError(
+                "no policy given: pass --policy PATH, or put a policy.yaml in this folder "
+                "(samples/policy.yaml is a complete example to copy)."
+            )
+        path = DEFAULT_POLICY
+    return Policy.from_yaml(path)
+
+
+def input_options(f):  # type: ignore[no-untyped-def]
+    """Options shared by every command that reads an accounts export."""
+    f = click.option("--encoding", metavar="CODEC", help="Encoding of a CSV/JSON/YAML export that is not UTF-8, e.g. cp1252.")(f)
+    f = click.option("--date-format", metavar="FMT", help="Local date format accepted besides YYYY-MM-DD (strftime codes). [default: %m/%d/%Y]")(f)
+    f = click.option("--mapping", type=click.Path(dir_okay=False, path_type=Path), help="Column-mapping YAML for exports whose headers differ (see docs/formats.md).")(f)
+    f = click.option("--invoices", type=click.Path(dir_okay=False, path_type=Path), help="Invoices CSV, when ACCOUNTS is an accounts-only CSV.")(f)
+    return f
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="lettergen")
+def cli() -> None:
+    """Collection letters that are right for the account, checked, and ready to mail.
+
+    \b
+    Typical week:
+      lettergen plan    accounts.csv --policy policy.yaml    who gets which letter today
+      lettergen batch   accounts.csv --policy policy.yaml    produce the letters (PDF, DOCX, manifest)
+      lettergen preview accounts.csv --account ID --stage S  look at one letter
+    Every command explains itself: lettergen COMMAND --help.
+    """
+
+
+
+
+def _formats(value: str) -> tuple[str, ...]:
+    parts = tuple(p.strip().lower() for p in value.split(",") if p.strip())
+    bad = [p for p in parts if p not in ("pdf", "docx")]
+    if bad or not parts:
+        raise click.BadParameter(f"'{value}': use pdf, docx or pdf,docx.", param_hint="--format")
+    return parts
+
+
+def _warn_harfbuzz() -> None:
+    from lettergen.typeset.pdf import harfbuzz_subsetter_available
+
+    if not harfbuzz_subsetter_available():
+        click.echo(
+            "lettergen: warning: WeasyPrint found no HarfBuzz subsetter, so fonts are subset with fontTools "
+            "(about 4x slower). Install it: apt-get install libharfbuzz-subset0",
+            err=True,
+        )
+
+
+class _Bar:
+    """A rich progress bar with ETA on a terminal; nothing on a pipe."""
+
+    def __init__(self) -> None:
+        self.progress = None
+        self.task = None
+        if sys.stderr.isatty():
+            from rich.console import Console
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+            self.progress = Progress(TextColumn("typesetting"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                                     console=Console(stderr=True), transient=True)
+
+    def __enter__(self) -> "_Bar":
+        if self.progress:
+            self.progress.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.progress:
+            self.progress.stop()
+
+    def __call__(self, done: int, total: int) -> None:
+        if self.progress is None:
+            return
+        if self.task is None:
+            self.task = self.progress.add_task("letters", total=total)
+        self.progress.update(self.task, completed=done)
+
+
+def template_options(f):  # type: ignore[no-untyped-def]
+    f = click.option("--tones", type=click.Path(file_okay=False, path_type=Path), help="Tone profile folder. [default: ./tone_profiles, else the shipped ones]")(f)
+    f = click.option("--templates", type=click.Path(file_okay=False, path_type=Path), help="Letter template folder. [default: ./letter_templates, else the shipped ones]")(f)
+    return f
+
+
+def optional_policy(path: Path | None) -> Policy | None:
+    """The policy named, else ./policy.yaml when there is one, else None (commands that can do without one)."""
+    if path is not None:
+        return Policy.from_yaml(path)
+    return Policy.from_yaml(DEFAULT_POLICY) if DEFAULT_POLICY.exists() else None

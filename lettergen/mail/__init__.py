@@ -1,0 +1,1 @@
+"""mail: the typeset PDF read back as the mailing vendor and the envelope will see it: the text layer (``reader``), the envelope-window check (``window``), right-to-left text (``text``) and the debug overlay (``overlay``)."""

@@ -1,0 +1,1 @@
+"""postal: postal rules as data, used before anything is typeset: envelope presets and their window geometry (``envelope``), USPS Publication 28 addresses (``usps``), the Intelligent Mail barcode (``imb``)."""

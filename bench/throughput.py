@@ -30,11 +30,13 @@ sums them (PSS shares pages between the forked workers fairly, RSS counts them i
 every process); the subprocess also reports getrusage ru_maxrss for itself
 (RUSAGE_SELF) and for the largest of its reaped workers (RUSAGE_CHILDREN).
 
-The batch subprocess times its phases by wrapping the lettergen functions that
-exist (plan_all, Composer.compose, lint.load_packs, lint.lint_letter, _stream or
-_run_chunks, merge_pdfs, Ledger.record in the parent; PdfRenderer.document,
-Document.write_pdf, cut_letters, build_docx in the forked workers). The wrappers
-cost microseconds per chunk; --no-probe turns them off.
+The batch subprocess times its phases through run_batch's observer
+(lettergen.batch.Observer: plan, approvals, lint_load, compose_lint, typeset,
+window_check, write_letters, merge, assemble, record), and splits some of them
+further by wrapping public functions (Composer.compose and lint.lint_letter in the
+parent; PdfRenderer.document, Document.write_pdf, cut_letters and build_docx in
+the forked workers). No private name of lettergen is patched. The wrappers cost
+microseconds per chunk; --no-probe turns them off.
 
 The machine may be shared: before each path the bench waits (--wait-idle) for
 other processes to go quiet, and after it prints how much CPU they took

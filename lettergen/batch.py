@@ -379,6 +379,36 @@ def typeset_findings(problems: Sequence[str]) -> tuple[Finding, ...]:
     return window_findings(problems)
 
 
+@dataclass(frozen=True)
+class Approved:
+    """What the approval gate lets through: the composer over approved files, and each file's approval id."""
+
+    composer: Composer
+    approval_ids: dict[Path, str]
+
+
+@dataclass(frozen=True)
+class BatchFolder:
+    """The batch's folder: written as ``tmp`` and moved to ``final`` when complete."""
+
+    batch_id: str
+    tmp: Path
+    final: Path
+
+
+@dataclass
+class Typeset:
+    """What composing, linting and typesetting gave: the letters produced (in sequence) and held, with their reasons."""
+
+    produced: list[Produced]
+    held: list[Held]
+    warnings: int
+    """Unsuppressed lint warnings in the produced letters."""
+    pages: int
+    refused: list[str]
+    """URLs the fetcher refused (templates or data naming outside resources)."""
+
+
 def run_batch(
     loaded: LoadResult,
     policy: Policy,
@@ -389,31 +419,63 @@ def run_batch(
 ) -> BatchResult:
     """Plan, compose, typeset and assemble one batch; record it in the ledger unless ``options.record`` is False.
     ``progress`` is told (letters done, letters planned) after each chunk; ``observer`` the time of each step
-    (:data:`Observer`)."""
+    (:data:`Observer`). The steps, each a function of its own: :func:`plan_step`, :func:`approval_step`, the lint
+    packs, :func:`reserve_folder`, :func:`typeset_step` (compose + lint + font check + typeset + window check, chunk
+    by chunk over the workers), :func:`merge_step`, :func:`assemble_step`, :func:`record_step`."""
+    from lettergen.lint import load_packs
+
     formats = tuple(f for f in FORMATS if f in options.formats)
     if not formats:
         raise AssembleError(f"--format must name pdf, docx or both (got {', '.join(options.formats) or 'nothing'}).")
     ledger = Ledger(options.ledger_path)
     with _step(observer, "plan", len(loaded.accounts)):
-        histories = ledger.histories(a.id for a in loaded.accounts)
-        result = plan_all(loaded.accounts, policy, histories, as_of, loaded.rejections)
-        del histories  # the jobs keep the earlier letters they cite
-
-    from lettergen.approval import display_name, refusal, status
-    from lettergen.errors import ApprovalError
-    from lettergen.lint import load_packs
-
+        result = plan_step(loaded, policy, as_of, ledger)
     with _step(observer, "approvals", len(result.jobs)):
-        composer = Composer(policy, options.templates, options.tones)
-        composer.check(j.tone for j in result.jobs)
-        statuses = [status(f) for f in files_in_use(composer, result)]
-        missing = [st for st in statuses if not st.ok]
-        if missing and not options.draft:
-            raise ApprovalError(refusal(missing))
-        approval_ids = {st.path.resolve(): st.approval.id for st in statuses if st.ok and st.approval}
+        approved = approval_step(result, policy, options)
     with _step(observer, "lint_load"):
         packs = load_packs(names=list(options.packs) if options.packs else None)
+    folder = reserve_folder(options, as_of, ledger)
+    try:
+        done = typeset_step(result, policy, as_of, options, formats, folder, approved.composer, packs,
+                            first_imb_serial(policy, ledger), progress, observer)
+        with _step(observer, "merge", len(done.produced)):
+            merge_step(done, folder, policy, as_of, options, formats)
+        with _step(observer, "assemble", len(done.produced)):
+            files = assemble_step(loaded, result, done, policy, as_of, options, formats, folder)
+    except BaseException:
+        shutil.rmtree(folder.tmp, ignore_errors=True)
+        raise
+    recorded = False
+    if options.record and not options.draft:
+        with _step(observer, "record", len(done.produced)):
+            recorded = record_step(ledger, folder, as_of, done, approved, packs, files)
+    return BatchResult(batch_id=folder.batch_id, folder=folder.final, plan=result, produced=done.produced, pages=done.pages,
+                       recorded=recorded, held=done.held, lint_warnings=done.warnings, refused_urls=done.refused)
 
+
+def plan_step(loaded: LoadResult, policy: Policy, as_of: date, ledger: Ledger) -> PlanResult:
+    """Who gets which letter today, from the accounts and what the ledger says was sent."""
+    histories = ledger.histories(a.id for a in loaded.accounts)
+    return plan_all(loaded.accounts, policy, histories, as_of, loaded.rejections)
+
+
+def approval_step(result: PlanResult, policy: Policy, options: BatchOptions) -> Approved:
+    """Refuse (:class:`~lettergen.errors.ApprovalError`) when a template or tone profile the planned letters use is
+    unapproved or changed since approval, unless ``options.draft``."""
+    from lettergen.approval import refusal, status
+    from lettergen.errors import ApprovalError
+
+    composer = Composer(policy, options.templates, options.tones)
+    composer.check(j.tone for j in result.jobs)
+    statuses = [status(f) for f in files_in_use(composer, result)]
+    missing = [st for st in statuses if not st.ok]
+    if missing and not options.draft:
+        raise ApprovalError(refusal(missing))
+    return Approved(composer, {st.path.resolve(): st.approval.id for st in statuses if st.ok and st.approval})
+
+
+def reserve_folder(options: BatchOptions, as_of: date, ledger: Ledger) -> BatchFolder:
+    """The next batch id and its folder, begun under a temporary name (``.ID.partial-PID``)."""
     out = options.out
     try:
         out.mkdir(parents=True, exist_ok=True)
@@ -427,78 +489,29 @@ def run_batch(
     shutil.rmtree(tmp, ignore_errors=True)
     (tmp / "letters").mkdir(parents=True)
     (tmp / ".chunks").mkdir()
-    try:
-        imb_serial = None
-        if policy.mailing.imb is not None:
-            cfg = policy.mailing.imb
-            last = ledger.last_imb_serial(cfg.barcode_id, cfg.service_type, cfg.mailer_id)
-            imb_serial = cfg.serial_start if last is None else max(last + 1, cfg.serial_start)
-        produced, held, warnings_count, pages, refused = _stream(result, policy, as_of, options, formats, tmp, batch_id, composer,
-                                                                 packs, progress, imb_serial, observer)
-        with _step(observer, "assemble", len(produced)):
-            env = get_envelope(policy.envelope)
-            duplex = options.duplex if options.duplex is not None else policy.mailing.duplex
-            mail = write_mail(tmp, tmp / ".chunks", produced, policy, env, batch_id, as_of, duplex) if produced else []
-            if options.debug_windows and produced:
-                debug_overlay(tmp / "batch.pdf", tmp / "debug-windows.pdf", env, [p.first_page - 1 for p in produced])
-            _write_reports(tmp, result, policy, as_of, batch_id, formats, produced, held, warnings_count, pages, refused,
-                           len(loaded.accounts) + len(rejected_account_ids(loaded.rejections)), options.record and not options.draft,
-                           mail, duplex)
-            shutil.rmtree(tmp / ".chunks")
-            files = write_sha256sums(tmp)  # every file's SHA-256, for SHA256SUMS and for the ledger's evidence
-            os.replace(tmp, final)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    recorded = False
-    if options.record and not options.draft:
-        from lettergen.evidence import letter_evidence
-
-        def approvals_of(letter: SlimLetter) -> dict[str, str]:
-            used = [*composer.templates.files(letter.template), composer.tones.get(letter.tone).path]
-            return {display_name(p): approval_ids[p.resolve()] for p in used if p.resolve() in approval_ids}
-
-        evidence = [
-            letter_evidence(p.letter, findings=p.lint, packs=packs, approvals=approvals_of(p.letter),
-                            pdf_file=next((f for f in p.files if f.endswith(".pdf")), ""), pdf_sha256=p.pdf_sha256,
-                            batch_pdf_sha256=files.get("batch.pdf", ""))
-            for p in produced
-        ]
-        try:
-            with _step(observer, "record", len(produced)):
-                ledger.record(
-                    batch_id, as_of,
-                    [
-                        SentLetter(
-                            account_id=p.letter.job.account.id, stage=p.letter.job.stage, sent_on=as_of, batch_id=batch_id,
-                            template=p.letter.template, template_hash=p.letter.template_hash, content_hash=p.pdf_sha256,
-                            invoices=tuple(i.number for i in p.letter.job.invoices), amount=p.letter.job.amount_due,
-                            currency=p.letter.job.currency, imb=p.letter.imb,
-                        )
-                        for p in produced
-                    ],
-                    refuse_same_day=True,
-                    evidence=evidence,
-                    batch_files=files,
-                )
-            recorded = True
-        except LedgerError as exc:
-            shutil.rmtree(final, ignore_errors=True)
-            raise type(exc)(f"{exc.message} The batch folder {final} was removed, so nothing is mailed that the ledger does not know.") from None
-    return BatchResult(batch_id=batch_id, folder=final, plan=result, produced=produced, pages=pages, recorded=recorded,
-                       held=held, lint_warnings=warnings_count, refused_urls=refused)
+    return BatchFolder(batch_id, tmp, final)
 
 
-def _stream(
-    result: PlanResult, policy: Policy, as_of: date, options: BatchOptions, formats: tuple[str, ...], tmp: Path, batch_id: str,
-    composer: Composer, packs: Any, progress: Progress | None, imb_serial: int | None, observer: Observer | None = None,
-) -> tuple[list[Produced], list[Held], int, int, list[str]]:
+def first_imb_serial(policy: Policy, ledger: Ledger) -> int | None:
+    """The IMb serial of the batch's first letter: after the highest the ledger recorded for the mailer id."""
+    if policy.mailing.imb is None:
+        return None
+    cfg = policy.mailing.imb
+    last = ledger.last_imb_serial(cfg.barcode_id, cfg.service_type, cfg.mailer_id)
+    return cfg.serial_start if last is None else max(last + 1, cfg.serial_start)
+
+
+def typeset_step(
+    result: PlanResult, policy: Policy, as_of: date, options: BatchOptions, formats: tuple[str, ...], folder: BatchFolder,
+    composer: Composer, packs: Any, imb_serial: int | None, progress: Progress | None = None, observer: Observer | None = None,
+) -> Typeset:
     """Compose, lint and typeset chunk by chunk; return slim records of what was produced and held.
 
-    A letter is held (not mailed, not recorded) when the linter finds an error in
-    it, or when the envelope-window check on its typeset first page fails. Sequence
-    numbers are given after both, so the vendor's sequence has no gaps.
+    A letter is held (not mailed, not recorded) when the linter finds an error in it, when the shipped fonts
+    cannot print one of its characters, or when the envelope-window check on its typeset first page fails.
+    Sequence numbers are given after all three, so the vendor's sequence has no gaps.
     """
+    tmp = folder.tmp
     jobs_all = result.jobs
     total = len(jobs_all)
     size = max(1, options.chunk_size)
@@ -578,19 +591,87 @@ def _stream(
     if failed and not produced and len(failed) == sum(1 for h in held if h.findings[0].rule in (TYPESET_RULE, WINDOW_RULE)):
         # not one letter could be typeset: the templates are at fault, not the letters
         raise TypesetError(f"no letter could be typeset; the first: {failed[0].message}. Nothing was written.")
-    pages = first - 1
-    if produced:
-        with _step(observer, "merge", len(produced)):
-            merge_batch(tmp / "batch.pdf", tmp / ".chunks", produced, f"lettergen batch {batch_id}", as_of, duplex)
-            if "docx" in formats:
-                from lettergen.typeset.docx import build_docx
-                from lettergen.typeset.pdf import DRAFT_STAMP, wrap_document
+    return Typeset(produced, held, warnings, first - 1, refused)
 
-                sections = [p.read_text(encoding="utf-8") for p in sorted((tmp / ".chunks").glob("*.html"))]
-                build_docx(wrap_document(sections, f"lettergen batch {batch_id}"), tmp / "batch.docx",
-                           page_size=docx_page_size(policy.envelope), created=as_of, title=f"lettergen batch {batch_id}",
-                           header_text=DRAFT_STAMP if options.draft else None)
-    return produced, held, warnings, pages, refused
+
+def merge_step(done: Typeset, folder: BatchFolder, policy: Policy, as_of: date, options: BatchOptions,
+               formats: tuple[str, ...]) -> None:
+    """``batch.pdf`` (and ``batch.docx``) from the chunks, in sequence."""
+    if not done.produced:
+        return
+    tmp, title = folder.tmp, f"lettergen batch {folder.batch_id}"
+    duplex = options.duplex if options.duplex is not None else policy.mailing.duplex
+    merge_batch(tmp / "batch.pdf", tmp / ".chunks", done.produced, title, as_of, duplex)
+    if "docx" in formats:
+        from lettergen.typeset.docx import build_docx
+        from lettergen.typeset.pdf import DRAFT_STAMP, wrap_document
+
+        sections = [p.read_text(encoding="utf-8") for p in sorted((tmp / ".chunks").glob("*.html"))]
+        build_docx(wrap_document(sections, title), tmp / "batch.docx", page_size=docx_page_size(policy.envelope),
+                   created=as_of, title=title, header_text=DRAFT_STAMP if options.draft else None)
+
+
+def assemble_step(loaded: LoadResult, result: PlanResult, done: Typeset, policy: Policy, as_of: date, options: BatchOptions,
+                  formats: tuple[str, ...], folder: BatchFolder) -> dict[str, str]:
+    """The vendor's mail/ folder, the reports and SHA256SUMS; then the folder is moved into place. Returns the
+    SHA-256 of every file, for the ledger's evidence."""
+    tmp = folder.tmp
+    env = get_envelope(policy.envelope)
+    duplex = options.duplex if options.duplex is not None else policy.mailing.duplex
+    produced = done.produced
+    mail = write_mail(tmp, tmp / ".chunks", produced, policy, env, folder.batch_id, as_of, duplex) if produced else []
+    if options.debug_windows and produced:
+        debug_overlay(tmp / "batch.pdf", tmp / "debug-windows.pdf", env, [p.first_page - 1 for p in produced])
+    _write_reports(tmp, result, policy, as_of, folder.batch_id, formats, produced, done.held, done.warnings, done.pages,
+                   done.refused, len(loaded.accounts) + len(rejected_account_ids(loaded.rejections)),
+                   options.record and not options.draft, mail, duplex)
+    shutil.rmtree(tmp / ".chunks")
+    files = write_sha256sums(tmp)  # every file's SHA-256, for SHA256SUMS and for the ledger's evidence
+    os.replace(tmp, folder.final)
+    return files
+
+
+def record_step(ledger: Ledger, folder: BatchFolder, as_of: date, done: Typeset, approved: Approved, packs: Any,
+                files: dict[str, str]) -> bool:
+    """Record the produced letters and their evidence in one ledger transaction; if that fails, remove the batch
+    folder (nothing is mailed that the ledger does not know) and raise."""
+    from lettergen.approval import display_name
+    from lettergen.evidence import letter_evidence
+
+    composer = approved.composer
+
+    def approvals_of(letter: SlimLetter) -> dict[str, str]:
+        used = [*composer.templates.files(letter.template), composer.tones.get(letter.tone).path]
+        return {display_name(p): approved.approval_ids[p.resolve()] for p in used if p.resolve() in approved.approval_ids}
+
+    produced = done.produced
+    evidence = [
+        letter_evidence(p.letter, findings=p.lint, packs=packs, approvals=approvals_of(p.letter),
+                        pdf_file=next((f for f in p.files if f.endswith(".pdf")), ""), pdf_sha256=p.pdf_sha256,
+                        batch_pdf_sha256=files.get("batch.pdf", ""))
+        for p in produced
+    ]
+    try:
+        ledger.record(
+            folder.batch_id, as_of,
+            [
+                SentLetter(
+                    account_id=p.letter.job.account.id, stage=p.letter.job.stage, sent_on=as_of, batch_id=folder.batch_id,
+                    template=p.letter.template, template_hash=p.letter.template_hash, content_hash=p.pdf_sha256,
+                    invoices=tuple(i.number for i in p.letter.job.invoices), amount=p.letter.job.amount_due,
+                    currency=p.letter.job.currency, imb=p.letter.imb,
+                )
+                for p in produced
+            ],
+            refuse_same_day=True,
+            evidence=evidence,
+            batch_files=files,
+        )
+    except LedgerError as exc:
+        shutil.rmtree(folder.final, ignore_errors=True)
+        raise type(exc)(f"{exc.message} The batch folder {folder.final} was removed, so nothing is mailed that the ledger "
+                        "does not know.") from None
+    return True
 
 
 def _write_reports(

@@ -21,7 +21,9 @@ __all__ = ["cli", "main"]
 def main(argv: list[str] | None = None) -> None:
     """Console entry point: a user's mistake ends with one paragraph on stderr and exit 2."""
     try:
-        cli.main(args=argv, prog_name="lettergen", standalone_mode=False)
+        code = cli.main(args=argv, prog_name="lettergen", standalone_mode=False)
+        if isinstance(code, int):  # ctx.exit(N) inside a command: click returns N when not standalone
+            sys.exit(code)
     except LettergenError as exc:
         click.echo(f"lettergen: error: {exc.message}", err=True)
         sys.exit(exc.exit_code)

@@ -49,7 +49,23 @@ def input_options(f):  # type: ignore[no-untyped-def]
     return f
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+class LettergenGroup(click.Group):
+    """The command group: a mistake the user can fix (any :class:`~lettergen.errors.LettergenError`) ends in one
+    paragraph on stderr and its exit code, never a traceback, whether the command runs from the console or in a
+    test's :class:`click.testing.CliRunner`."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except LettergenError as exc:
+            click.echo(f"lettergen: error: {exc.message}", err=True)
+            ctx.exit(exc.exit_code)
+        except KeyboardInterrupt:
+            click.echo("lettergen: interrupted; nothing was recorded", err=True)
+            ctx.exit(130)
+
+
+@click.group(cls=LettergenGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="lettergen")
 def cli() -> None:
     """Collection letters that are right for the account, checked, and ready to mail.

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, NamedTuple, Sequence
+from typing import Any, Iterator, NamedTuple, Sequence
 
 from lettergen.errors import TypesetError
 from lettergen.postal.envelope import Envelope, as_envelope, inch
@@ -166,22 +166,14 @@ def _page_chars(page: Any, cutoff: float, fonts_seen: dict[tuple[int, int], _Fon
             top, bottom = height - max(y_low, y_high), height - min(y_low, y_high)
             glyph_size = abs(y_high - y_low)
             moved = 0.0  # text-space advance over this operator
-            for item in items:
-                if isinstance(item, (int, float, Decimal)) or (isinstance(item, pikepdf.Object) and not isinstance(item, pikepdf.String)):
-                    moved -= float(item) / 1000 * size * hscale
-                    continue
-                raw = bytes(item)
-                if len(raw) % 2:
-                    raise _Unsupported("odd byte count in an Identity-H string")
-                for k in range(0, len(raw), 2):
-                    cid = (raw[k] << 8) | raw[k + 1]
-                    adv = (widths.get(cid, dw) / 1000 * size + tc) * hscale
-                    if top < cutoff:
-                        x0 = x + moved * sx
-                        x1 = x0 + adv * sx
-                        chars.append({"text": to_text.get(cid, "\ufffd"), "x0": min(x0, x1), "x1": max(x0, x1),
-                                      "top": top, "bottom": bottom, "size": glyph_size, "upright": True})
-                    moved += adv
+            for cid, start, adv in _glyphs(items, widths, dw, size, tc, hscale):
+                if cid < 0:  # the end: the operator's whole advance
+                    moved = start
+                elif top < cutoff:
+                    x0 = x + start * sx
+                    x1 = x0 + adv * sx
+                    chars.append({"text": to_text.get(cid, "\ufffd"), "x0": min(x0, x1), "x1": max(x0, x1),
+                                  "top": top, "bottom": bottom, "size": glyph_size, "upright": True})
             if moved:
                 tm = _mul((1.0, 0.0, 0.0, 1.0, moved, 0.0), tm)
         elif o in _TEXT_SHOW:
@@ -189,17 +181,12 @@ def _page_chars(page: Any, cutoff: float, fonts_seen: dict[tuple[int, int], _Fon
     return chars
 
 
-def _rotated_chars(items: Any, m: tuple[float, ...], font: _FontInfo, size: float, tc: float, hscale: float, rise: float,
-                   height: float, cutoff: float, chars: list[dict[str, Any]]) -> float:
-    """The characters of one text-showing operator under a rotated or skewed matrix ``m``, boxed as pdfminer boxes
-    them (the glyph's lower-left and upper-right corners through the matrix, ``size`` the box's height,
-    ``upright`` false); returns the text-space advance."""
+def _glyphs(items: Any, widths: dict[int, float], dw: float, size: float, tc: float, hscale: float
+            ) -> Iterator[tuple[int, float, float]]:
+    """The glyphs of a TJ/Tj operand, as (code, text-space start, advance), kerning applied; then (-1, the whole
+    advance, 0)."""
     import pikepdf
 
-    widths, dw, to_text, descent = font
-    a, b, c, d, e, f = m
-    upright = a * d * hscale > 0 and b * c <= 0
-    low, high = descent * size + rise, descent * size + rise + size
     moved = 0.0
     for item in items:
         if isinstance(item, (int, float, Decimal)) or (isinstance(item, pikepdf.Object) and not isinstance(item, pikepdf.String)):
@@ -211,14 +198,32 @@ def _rotated_chars(items: Any, m: tuple[float, ...], font: _FontInfo, size: floa
         for k in range(0, len(raw), 2):
             cid = (raw[k] << 8) | raw[k + 1]
             adv = (widths.get(cid, dw) / 1000 * size + tc) * hscale
-            ox, oy = moved * a + e, moved * b + f
+            yield cid, moved, adv
+            moved += adv
+    yield -1, moved, 0.0
+
+
+def _rotated_chars(items: Any, m: tuple[float, ...], font: _FontInfo, size: float, tc: float, hscale: float, rise: float,
+                   height: float, cutoff: float, chars: list[dict[str, Any]]) -> float:
+    """The characters of one text-showing operator under a rotated or skewed matrix ``m``, boxed as pdfminer boxes
+    them (the glyph's lower-left and upper-right corners through the matrix, ``size`` the box's height,
+    ``upright`` false); returns the text-space advance."""
+    widths, dw, to_text, descent = font
+    a, b, c, d, e, f = m
+    upright = a * d * hscale > 0 and b * c <= 0
+    low, high = descent * size + rise, descent * size + rise + size
+    moved = 0.0
+    for cid, start, adv in _glyphs(items, widths, dw, size, tc, hscale):
+        if cid < 0:
+            moved = start
+        else:
+            ox, oy = start * a + e, start * b + f
             x0, y0 = c * low + ox, d * low + oy
             x1, y1 = a * adv + c * high + ox, b * adv + d * high + oy
             x0, x1, y0, y1 = min(x0, x1), max(x0, x1), min(y0, y1), max(y0, y1)
             if height - y1 < cutoff:
                 chars.append({"text": to_text.get(cid, "\ufffd"), "x0": x0, "x1": x1, "top": height - y1,
                               "bottom": height - y0, "size": y1 - y0, "upright": upright})
-            moved += adv
     return moved
 
 

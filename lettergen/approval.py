@@ -30,6 +30,7 @@ from typing import Any
 
 import yaml
 
+from lettergen.config.yamlfile import read_yaml
 from lettergen.errors import ApprovalError, LettergenError
 
 APPROVALS_FILE = "approvals.yaml"
@@ -85,10 +86,10 @@ def load_approvals(folder: Path) -> dict[str, Approval]:
     f = folder / APPROVALS_FILE
     if not f.exists():
         return {}
+    data = read_yaml(f, ApprovalError, what="approvals file") or {}
     try:
-        data = yaml.safe_load(f.read_text(encoding="utf-8")) or {}
         return {a["path"]: Approval(**{**a, "rule_packs": dict(a.get("rule_packs") or {})}) for a in data.get("approvals", [])}
-    except (yaml.YAMLError, TypeError, KeyError, AttributeError) as exc:
+    except (TypeError, KeyError, AttributeError) as exc:
         raise ApprovalError(f"{f}: cannot be read as an approvals file ({exc}); restore it from version control.") from None
 
 

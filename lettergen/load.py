@@ -33,11 +33,11 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, NamedTuple
 
-import yaml
 from babel import Locale, UnknownLocaleError
 from babel.numbers import list_currencies
 from pydantic import ValidationError
 
+from lettergen.config.yamlfile import TextLoader, parse_yaml, read_yaml
 from lettergen.errors import AmountError, EncodingError, LettergenError, LoadError, MappingError
 from lettergen.models import Account, Address, Invoice, PromiseToPay, Rejection, SourceRef
 from lettergen.money import parse_amount
@@ -107,28 +107,6 @@ DEFAULT_DATE_FORMAT = "%m/%d/%Y"
 _CURRENCIES = frozenset(list_currencies())
 
 
-class _YamlLoader(yaml.SafeLoader):
-    """SafeLoader that keeps scalars as text unless they are true/false, null or a date.
-
-    YAML 1.1 would read ``NO`` (Norway) and ``ON`` (Ontario) as booleans and
-    ``02134`` (a ZIP code) or ``007`` (an account id) as octal numbers; amounts
-    stay text too, so ``parse_amount`` reads them exactly.
-    """
-
-
-_YamlLoader.yaml_implicit_resolvers = {
-    first: [(tag, rx) for tag, rx in resolvers if tag.rsplit(":", 1)[-1] not in ("int", "float", "bool")]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-_YamlLoader.add_implicit_resolver(
-    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
-)
-
-
-def _yaml_load(text: str) -> Any:
-    return yaml.load(text, Loader=_YamlLoader)  # noqa: S506 - a SafeLoader subclass
-
-
 def _norm_header(h: str) -> str:
     return re.sub(r"[\s_]+", " ", str(h).strip().lower())
 
@@ -151,12 +129,7 @@ class ColumnMapping:
     @classmethod
     def from_yaml(cls, path: str | Path) -> "ColumnMapping":
         p = Path(path)
-        try:
-            data = _yaml_load(p.read_text(encoding="utf-8-sig"))
-        except FileNotFoundError:
-            raise MappingError(f"{p}: mapping file not found; check the path given to --mapping.") from None
-        except yaml.YAMLError as exc:
-            raise MappingError(f"{p}: not valid YAML ({_yaml_where(exc)}); fix the file's syntax.") from None
+        data = read_yaml(p, MappingError, what="mapping file", missing="check the path given to --mapping", loader=TextLoader)
         if data is None:
             data = {}
         if not isinstance(data, dict):
@@ -211,14 +184,6 @@ def _check_date_format(fmt: str, where: str) -> None:
         datetime.strptime(probe, fmt)
     except ValueError:
         raise MappingError(f"{where}: '{fmt}' is not a usable date format; use strftime codes, e.g. %m/%d/%Y.") from None
-
-
-def _yaml_where(exc: yaml.YAMLError) -> str:
-    mark = getattr(exc, "problem_mark", None)
-    problem = getattr(exc, "problem", None) or "syntax error"
-    if mark is not None:
-        return f"line {mark.line + 1}, column {mark.column + 1}: {problem}"
-    return str(problem)
 
 
 # --------------------------------------------------------------------------- raw rows
@@ -383,11 +348,9 @@ def _tree_rows(path: Path, mapping: ColumnMapping, encoding: str | None) -> tupl
         if path.suffix.lower() == ".json":
             data = json.loads(text, parse_float=Decimal)
         else:
-            data = _yaml_load(text)
+            data = parse_yaml(text, path, LoadError, TextLoader)
     except json.JSONDecodeError as exc:
         raise LoadError(f"{path}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg}).") from None
-    except yaml.YAMLError as exc:
-        raise LoadError(f"{path}: not valid YAML ({_yaml_where(exc)}).") from None
     if isinstance(data, dict) and "accounts" in data:
         data = data["accounts"]
     if not isinstance(data, list):

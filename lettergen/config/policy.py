@@ -15,9 +15,9 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
 
+from lettergen.config.yamlfile import read_yaml
 from lettergen.config.calendar import BusinessCalendar
 from lettergen.errors import PolicyError
 from lettergen.errors import AmountError
@@ -251,18 +251,7 @@ class Policy(_Strict):
     @classmethod
     def from_yaml(cls, path: str | Path) -> "Policy":
         p = Path(path)
-        try:
-            text = p.read_text(encoding="utf-8-sig")
-        except FileNotFoundError:
-            raise PolicyError(f"{p}: policy file not found; pass one with --policy (samples/policy.yaml is an example).") from None
-        except (OSError, UnicodeDecodeError) as exc:
-            raise PolicyError(f"{p}: cannot be read ({exc}); save it as UTF-8 text.") from None
-        try:
-            data = yaml.safe_load(text)
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-            raise PolicyError(f"{p}: not valid YAML ({where}{getattr(exc, 'problem', None) or exc}); fix the syntax.") from None
+        data = read_yaml(p, PolicyError, what="policy file", missing="pass one with --policy (samples/policy.yaml is an example)")
         return cls.from_dict(data or {}, source=str(p))
 
     @classmethod

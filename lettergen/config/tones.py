@@ -33,6 +33,7 @@ from typing import Any
 
 import yaml
 
+from lettergen.config.yamlfile import read_yaml
 from lettergen.errors import ComposeError
 
 PHRASES: tuple[str, ...] = ("greeting", "opening", "request", "offer", "closing", "sign_off")
@@ -94,14 +95,9 @@ def _sentences(text: str) -> list[str]:
 
 def load_tone(path: str | Path) -> ToneProfile:
     p = Path(path)
-    try:
-        raw = p.read_bytes()
-        text = raw.decode("utf-8-sig")
-        data = yaml.safe_load(text)
-    except FileNotFoundError:
-        raise ComposeError(f"{p}: tone profile not found.") from None
-    except (UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise ComposeError(f"{p}: the tone profile is not valid UTF-8 YAML ({exc}).") from None
+    data = read_yaml(p, ComposeError, what="tone profile", missing="check the name, or pass --tones DIR")
+    raw = p.read_bytes()
+    text = raw.decode("utf-8-sig")
     if not isinstance(data, dict):
         raise ComposeError(f"{p}: a tone profile is a YAML mapping with {', '.join(_TOP_KEYS)}.")
     for key in data:

@@ -17,12 +17,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
 
+from lettergen.config.yamlfile import read_yaml
 from lettergen.errors import LettergenError, PackError
 from lettergen.lint.spec import Pack, Rule
 
-_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 """libyaml's safe loader where PyYAML has it (the rule files parse 5x faster), else the pure-Python one."""
 
 RULES_DIR = Path(__file__).resolve().parent.parent / "rules"
@@ -283,11 +282,7 @@ def _prefilter(data: dict[str, Any], kind: str, ignorecase: bool) -> frozenset[s
 def load_rule(p: Path, pack: str) -> Rule:
     from lettergen.lint.checks import CHECKS  # the registry of named Python checks
 
-    try:
-        data = yaml.load(p.read_text(encoding="utf-8"), Loader=_YAML_LOADER)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise PackError(f"{p}: not valid YAML ({'line %d: ' % (mark.line + 1) if mark else ''}{getattr(exc, 'problem', exc)}).") from None
+    data = read_yaml(p, PackError, what="rule file")
     if not isinstance(data, dict):
         raise PackError(f"{p}: a rule is a YAML mapping with at least extends, message, level and citation.")
     kind = data.get("extends")
@@ -405,10 +400,7 @@ def load_pack(folder: Path) -> Pack:
     meta_path = folder / "meta.yml"
     if not meta_path.exists():
         raise PackError(f"{folder}: a rule pack needs a meta.yml (name, version, description, when).")
-    try:
-        meta = yaml.load(meta_path.read_text(encoding="utf-8"), Loader=_YAML_LOADER) or {}
-    except yaml.YAMLError as exc:
-        raise PackError(f"{meta_path}: not valid YAML ({exc}).") from None
+    meta = read_yaml(meta_path, PackError, what="meta.yml") or {}
     if not isinstance(meta, dict):
         raise PackError(f"{meta_path}: meta.yml is a mapping with {', '.join(META_KEYS)}.")
     for key in meta:

@@ -24,25 +24,52 @@ def count(path: Path, sql: str) -> object:
 
 
 class Run:
-    def __init__(self, proc: subprocess.CompletedProcess[str]) -> None:
-        self.code = proc.returncode
-        self.out = proc.stdout
-        self.err = proc.stderr
+    """What a command printed and how it ended."""
+
+    def __init__(self, code: int, out: str, err: str) -> None:
+        self.code, self.out, self.err = code, out, err
 
     def __repr__(self) -> str:  # shown by pytest when an assertion fails
         return f"<exit {self.code}>\nstdout:\n{self.out}\nstderr:\n{self.err}"
 
 
+def run_cli(*args: object, cwd: Path) -> Run:
+    """`lettergen ARGS` in this process (click's CliRunner), in folder ``cwd``, as a user would type it: the same
+    group, the same one-paragraph errors and exit codes as the console entry point. An exception that escapes is a
+    bug: its traceback is put into ``err`` so that the tests that say "no traceback" see it."""
+    import traceback
+
+    from click.testing import CliRunner
+
+    from lettergen.cli import cli
+
+    runner = CliRunner(env={"PYTHONUTF8": "1", "COLUMNS": "200"})
+    old = os.getcwd()
+    os.chdir(cwd)
+    try:
+        result = runner.invoke(cli, [str(a) for a in args], prog_name="lettergen")
+    finally:
+        os.chdir(old)
+    err = result.stderr
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        err += "".join(traceback.format_exception(*result.exc_info))
+    return Run(result.exit_code, result.stdout, err)
+
+
+def run_process(*args: object, cwd: Path) -> Run:
+    """`python -m lettergen ARGS` as a separate process: for what only a real process shows (the console entry
+    point, signals, what a fresh interpreter imports)."""
+    env = {**os.environ, "PYTHONUTF8": "1", "COLUMNS": "200"}
+    proc = subprocess.run([sys.executable, "-m", "lettergen", *map(str, args)], cwd=cwd, env=env, capture_output=True,
+                          text=True, timeout=300)
+    return Run(proc.returncode, proc.stdout, proc.stderr)
+
+
 @pytest.fixture
 def lettergen(tmp_path: Path):
-    """Run `python -m lettergen ARGS` in tmp_path as a user would, capturing output."""
+    """Run `lettergen ARGS` in tmp_path (or ``cwd``) as a user would, in this process, capturing output."""
 
-    def run(*args: str, cwd: Path | None = None) -> Run:
-        env = {**os.environ, "PYTHONUTF8": "1", "COLUMNS": "200"}
-        proc = subprocess.run(
-            [sys.executable, "-m", "lettergen", *map(str, args)],
-            cwd=cwd or tmp_path, env=env, capture_output=True, text=True, timeout=300,
-        )
-        return Run(proc)
+    def run(*args: object, cwd: Path | None = None) -> Run:
+        return run_cli(*args, cwd=cwd or tmp_path)
 
     return run

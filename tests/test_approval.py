@@ -19,24 +19,14 @@ import pypdf
 import pytest
 import yaml
 
-ROOT = Path(__file__).resolve().parent.parent
-SAMPLES = ROOT / "samples"
+from conftest import ROOT, SAMPLES, Run, run_cli
+
 POLICY = SAMPLES / "policy.yaml"
 AS_OF = "2026-11-27"
 
 
-class Run:
-    def __init__(self, proc: subprocess.CompletedProcess[str]) -> None:
-        self.code, self.out, self.err = proc.returncode, proc.stdout, proc.stderr
-
-    def __repr__(self) -> str:
-        return f"<exit {self.code}>\nstdout:\n{self.out}\nstderr:\n{self.err}"
-
-
 def run(*args: object, cwd: Path) -> Run:
-    env = {**os.environ, "PYTHONUTF8": "1", "COLUMNS": "200"}
-    return Run(subprocess.run([sys.executable, "-m", "lettergen", *map(str, args)], cwd=cwd, env=env,
-                              capture_output=True, text=True, timeout=300))
+    return run_cli(*args, cwd=cwd)
 
 
 @pytest.fixture()

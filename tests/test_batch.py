@@ -25,10 +25,10 @@ import pytest
 from babel.numbers import format_currency
 from docx.oxml.ns import qn
 
-from conftest import ROOT, SAMPLES, Run
+from conftest import ROOT, SAMPLES, Run, run_cli
 from lettergen import Ledger, Policy, load_accounts
 from lettergen.batch import BatchOptions, run_batch
-from test_compose import docx_blocks, same_words, squash
+from helpers import docx_blocks, same_words, squash
 
 POLICY = SAMPLES / "policy.yaml"
 ACCOUNTS = SAMPLES / "accounts.csv"
@@ -39,10 +39,7 @@ OUTPUTS = ["batch.pdf", "batch.docx", "manifest.csv", "manifest.json", "skipped.
 
 
 def run(*args: object, cwd: Path) -> Run:
-    env = {**os.environ, "PYTHONUTF8": "1", "COLUMNS": "200"}
-    proc = subprocess.run([sys.executable, "-m", "lettergen", *map(str, args)], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=300)
-    return Run(proc)
+    return run_cli(*args, cwd=cwd)
 
 
 def sha256(path: Path) -> str:

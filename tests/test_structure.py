@@ -99,3 +99,13 @@ def test_every_command_has_help_text_and_a_readme_row():
         summary = result.output.split("\n\n", 2)[1].strip()
         assert len(summary) > 20, (words, summary)  # a sentence that says what the command does
         assert " ".join(words) in rows, f"README has no row for `lettergen {' '.join(words)}`"
+
+
+def test_the_console_entry_point_in_a_real_process_prints_one_paragraph_and_exits_2(tmp_path):
+    """Most CLI tests run in-process (CliRunner); this one runs `python -m lettergen` as a user's shell does."""
+    from conftest import run_process
+
+    r = run_process("plan", "missing.csv", "--policy", SAMPLES / "policy.yaml", cwd=tmp_path)
+    assert r.code == 2 and r.out == "" and r.err == "lettergen: error: missing.csv: file not found; check the path.\n", r
+    ok = run_process("--help", cwd=tmp_path)
+    assert ok.code == 0 and "Usage: lettergen [OPTIONS] COMMAND" in ok.out

@@ -30,7 +30,7 @@ from lettergen.assemble.vendor import group_for
 from lettergen.assemble.checksums import verify_sha256sums
 from lettergen.config.policy import Policy
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parent.parent.parent
 SAMPLES = ROOT / "samples"
 AS_OF = date(2026, 11, 27)
 

@@ -18,6 +18,7 @@ from docx.oxml.ns import qn
 from docx.text.paragraph import Paragraph
 
 from conftest import ROOT, SAMPLES
+from helpers import CONTINUED, FOOTER, docx_blocks, pdf_body_lines, same_words, squash
 from lettergen import Account, Address, Invoice, Ledger, Policy, load_accounts, plan_all
 from lettergen.compose import Composer, TemplateSet
 from lettergen.errors import ComposeError
@@ -29,59 +30,8 @@ from lettergen.typeset.pdf import PdfRenderer, wrap_document
 AS_OF = date(2026, 11, 27)
 POLICY = Policy.from_yaml(SAMPLES / "policy.yaml")
 TEMPLATES = ROOT / "letter_templates"
-FOOTER = "Acme Supplies, Inc. · 200 Harbor Street, Suite 400 · Brooklyn, NY 11201 · (718) 555-0142"
 
 # ----------------------------------------------------------------------------- reading outputs back
-
-
-def squash(text: str) -> str:
-    return re.sub(r"\s+", "", text)
-
-
-def docx_blocks(path: Path) -> list[str]:
-    """Paragraphs and table rows of a DOCX body in reading order (a merged cell once)."""
-    d = docx.Document(str(path))
-    out: list[str] = []
-    for child in d.element.body.iterchildren():
-        if child.tag == qn("w:p"):
-            out.append(Paragraph(child, d).text)
-        elif child.tag == qn("w:tbl"):
-            for tr in child.iterchildren(qn("w:tr")):
-                cells = ["\n".join(Paragraph(p, d).text for p in tc.iterchildren(qn("w:p"))) for tc in tr.iterchildren(qn("w:tc"))]
-                out.append(" ".join(cells))
-    return [b for b in out if b.strip()]
-
-
-_CONTINUED = re.compile(r"Account \S+ ?– ?continued")
-
-
-def pdf_body_lines(pages: list[str]) -> list[str]:
-    """PDF text without what prints in the page margins: the footer line and the 'continued' header."""
-    return [
-        line for page in pages for line in page.splitlines()
-        if squash(line) != squash(FOOTER) and not _CONTINUED.fullmatch(line.strip())
-    ]
-
-
-def same_words(pdf_pages: list[str], blocks: list[str]) -> None:
-    """The body (from the greeting on) says the same words in the same order in PDF and DOCX;
-    the envelope part (address, date, reference) has the same lines."""
-    pdf_lines = pdf_body_lines(pdf_pages)
-    g_pdf = next(i for i, line in enumerate(pdf_lines) if line.startswith("Dear "))
-    g_doc = next(i for i, b in enumerate(blocks) if b.startswith("Dear "))
-    doc_body = blocks[g_doc:]
-    assert doc_body[-1] == FOOTER  # the DOCX has no page margins: the footer closes the letter
-    pdf_text = squash("".join(pdf_lines[g_pdf:]))
-    doc_text = squash("".join(doc_body[:-1]))
-    if pdf_text != doc_text:
-        import difflib
-
-        diff = "\n".join(difflib.unified_diff(" ".join(pdf_lines[g_pdf:]).split(), " ".join(doc_body[:-1]).split(), "pdf", "docx", lineterm=""))
-        pytest.fail(f"PDF and DOCX bodies differ:\n{diff}")
-    page1 = squash(pdf_pages[0])
-    for block in blocks[:g_doc]:
-        for line in block.split("\n"):
-            assert squash(line) in page1, line
 
 
 class Rendered:
@@ -211,7 +161,7 @@ def test_pdf_pages_carry_the_footer_and_later_pages_the_continued_header(samples
             lines = page.splitlines()
             assert squash(lines[-1]) == squash(FOOTER)
             if i == 0:
-                assert not _CONTINUED.fullmatch(lines[0].strip())
+                assert not CONTINUED.fullmatch(lines[0].strip())
             else:
                 assert re.fullmatch(rf"Account {r.letter.job.account.id} ?– ?continued", lines[0].strip()), lines[0]
     assert len(samples["ACC-1010"].pages) == 2  # the final demand with its plan runs over

@@ -13,7 +13,7 @@ import yaml
 from lettergen.errors import PolicyError
 from lettergen.config.policy import Policy
 
-SAMPLE = Path(__file__).resolve().parent.parent / "samples" / "policy.yaml"
+SAMPLE = Path(__file__).resolve().parent.parent.parent / "samples" / "policy.yaml"
 
 
 def sample_data() -> dict[str, Any]:

@@ -30,7 +30,7 @@ from lettergen.lint.packs import load_packs
 from lettergen.lint.text import letter_doc
 from lettergen.models import Letter
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parent.parent.parent
 CORPUS = ROOT / "tests" / "data" / "lint_corpus.yaml"
 STAGES = ["polite_reminder", "firm_notice", "final_demand"]
 WORDING_PROVISIONS = ("1692d", "1692e(1)", "1692e(3)", "1692e(4)", "1692e(5)", "1692e(7)", "1692e(8)", "1692e(10)", "1692c(b)", "1692f(1)")

@@ -8,7 +8,8 @@ __version__ = "0.1.0"
 from lettergen.config.calendar import BusinessCalendar
 from lettergen.errors import EncodingError, LedgerBusyError, LedgerError, LettergenError, LoadError, MappingError, PlanError, PolicyError
 from lettergen.ledger import Ledger
-from lettergen.load import ColumnMapping, LoadResult, load_accounts
+from lettergen.config.mapping import ColumnMapping
+from lettergen.load import LoadResult, load_accounts
 from lettergen.models import Account, Address, Invoice, LetterJob, PromiseToPay, Rejection, SentLetter, Skip, SkipCode
 from lettergen.plan import PlanResult, plan, plan_all
 from lettergen.config.policy import Policy

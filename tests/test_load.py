@@ -16,7 +16,8 @@ import openpyxl
 import pytest
 
 from lettergen.errors import EncodingError, LoadError, MappingError
-from lettergen.load import ColumnMapping, LoadResult, load_accounts
+from lettergen.config.mapping import ColumnMapping
+from lettergen.load import LoadResult, load_accounts
 from lettergen.models import Rejection
 
 DATA = Path(__file__).parent / "data" / "load"

@@ -1,1 +1,1 @@
-"""config: the settings a batch runs under: the collection policy (``policy``), tone profiles (``tones``) and the business-day calendar (``calendar``). Imports no output code."""
+"""config: the settings a batch runs under: the collection policy (``policy``), tone profiles (``tones``), the export's column mapping (``mapping``), the business-day calendar (``calendar``), and the one YAML reader they share (``yamlfile``). Imports no output code."""

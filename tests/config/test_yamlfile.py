@@ -15,7 +15,7 @@ from lettergen.config.tones import load_tone
 from lettergen.config.yamlfile import read_yaml
 from lettergen.errors import ApprovalError, ComposeError, MappingError, PackError, PolicyError
 from lettergen.lint.packs import load_rule
-from lettergen.load import ColumnMapping
+from lettergen.config.mapping import ColumnMapping
 
 BROKEN = "name: x\nstages:\n  polite: [a, b\n"
 

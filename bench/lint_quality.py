@@ -1,0 +1,144 @@
+"""How good the wording linter is: recall per provision and false positives, on the tuning corpus (in-sample) and on
+held-out rounds the rules were never tuned on.
+
+    .venv/bin/python bench/lint_quality.py                   # every round, both pack settings
+    .venv/bin/python bench/lint_quality.py --round 2026-12-01 --show-misses
+
+Each sentence is linted as ``lettergen lint FILE --stage firm_notice --policy P`` lints a text file, with P the
+sample policy made third-party (``collector: third_party``, the sample stages' intended actions), once with the
+FDCPA pack alone (``--pack FDCPA``, how issue 13 was scored) and once with every shipped pack (the batch gate).
+
+* A violation is **caught** when an error or warning cites its provision (``15 U.S.C. 1692e(5)`` cites 1692e(5);
+  1692e(10) does not cite 1692e(1)).
+* A clean sentence is a **false positive** when any error or warning is found in it, whatever it cites; the
+  errors-only rate counts errors alone.
+
+The tuning corpus (tests/data/lint_corpus.yaml) is what the rules were written against: its figures are
+in-sample. A held-out round (tests/data/lint_heldout/<date>.yaml) is written before the change it measures, by
+someone who has not read the rules, and measured once; its figure goes into bench/README.md with its date, and
+only then may it join the tuning corpus. See bench/README.md, "Lint quality".
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from collections import Counter, defaultdict
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = ROOT / "tests" / "data" / "lint_corpus.yaml"
+HELDOUT = ROOT / "tests" / "data" / "lint_heldout"
+
+
+def normalise(provision: str) -> str:
+    """'15 U.S.C. § 1692e(5)' and '1692e (5)' -> '1692e(5)'."""
+    p = re.sub(r"^(?:15\s*U\.?S\.?C\.?\s*)?§?\s*", "", provision.strip())
+    return re.sub(r"\s+", "", p)
+
+
+def cites(citation: str, provision: str) -> bool:
+    """Whole provisions only: '1692e(10)' does not cite '1692e(1)', '1692e(2)(A)' cites '1692e(2)(A)'."""
+    text = re.sub(r"\s+", "", citation)
+    return re.search(re.escape(provision) + r"(?![0-9A-Za-z])", text) is not None
+
+
+def context():  # type: ignore[no-untyped-def]
+    from lettergen.config.policy import Policy
+    from lettergen.lint import LintContext
+
+    policy = Policy.from_yaml(ROOT / "samples" / "policy.yaml")
+    actions = {s.name: frozenset(s.intended_actions) for s in policy.stages}
+    return LintContext(stage="firm_notice", collector="third_party", actions=actions)
+
+
+def score(items: list[dict], packs, ctx) -> dict:  # type: ignore[no-untyped-def]
+    from lettergen.lint import lint_text
+
+    per: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    kinds: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    caught = n_bad = n_clean = fp = fp_err = 0
+    misses, false_pos = [], []
+    for item in items:
+        found = [f for f in lint_text(item["text"], packs=packs, ctx=ctx) if f.level in ("error", "warning") and not f.suppressed]
+        if item.get("provision"):
+            prov = normalise(str(item["provision"]))
+            n_bad += 1
+            hit = any(cites(f.citation, prov) for f in found)
+            caught += hit
+            per[prov][0] += hit
+            per[prov][1] += 1
+            if not hit:
+                misses.append({"provision": prov, "text": item["text"], "found": [f.rule for f in found]})
+        else:
+            n_clean += 1
+            kind = str(item.get("kind") or "plain")
+            kinds[kind][1] += 1
+            if found:
+                fp += 1
+                kinds[kind][0] += 1
+                fp_err += any(f.level == "error" for f in found)
+                false_pos.append({"kind": kind, "text": item["text"], "found": [(f.rule, f.level, f.match) for f in found]})
+    return {
+        "violations": n_bad, "caught": caught, "recall": caught / n_bad if n_bad else None,
+        "clean": n_clean, "false_positives": fp, "fp_rate": fp / n_clean if n_clean else None,
+        "fp_errors": fp_err, "fp_error_rate": fp_err / n_clean if n_clean else None,
+        "per_provision": {p: {"caught": c, "of": n, "recall": c / n} for p, (c, n) in sorted(per.items())},
+        "fp_by_kind": {k: {"flagged": c, "of": n} for k, (c, n) in sorted(kinds.items())},
+        "misses": misses, "false_positive_sentences": false_pos,
+    }
+
+
+def rounds(only: str | None) -> list[tuple[str, Path]]:
+    out = [("tuning corpus (in-sample)", CORPUS)]
+    for path in sorted(HELDOUT.glob("*.yaml")):
+        if only is None or path.stem == only:
+            out.append((f"held-out round {path.stem}", path))
+    return out
+
+
+def pct(x: float | None) -> str:
+    return "–" if x is None else f"{x:.2f}"
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--round", help="only this held-out round (its file name without .yaml), besides the tuning corpus")
+    ap.add_argument("--show-misses", action="store_true", help="list every missed violation and every false positive")
+    ap.add_argument("--json", type=Path, help="also write every figure to this file")
+    a = ap.parse_args()
+    sys.path.insert(0, str(ROOT))
+    from lettergen.lint import load_packs
+
+    ctx = context()
+    settings = [("--pack FDCPA", load_packs(names=["FDCPA"])), ("all packs", load_packs())]
+    report: dict = {}
+    for label, path in rounds(a.round):
+        items = yaml.safe_load(path.read_text(encoding="utf-8"))
+        print(f"\n{label}: {path.relative_to(ROOT)}, {sum(1 for x in items if x.get('provision'))} violations, "
+              f"{sum(1 for x in items if not x.get('provision'))} clean "
+              f"({', '.join(f'{k} {n}' for k, n in sorted(Counter(str(x.get('kind') or 'plain') for x in items if not x.get('provision')).items()))})")
+        for name, packs in settings:
+            r = score(items, packs, ctx)
+            report.setdefault(path.stem, {})[name] = r
+            print(f"  {name}: recall {pct(r['recall'])} ({r['caught']}/{r['violations']}); false positives "
+                  f"{pct(r['fp_rate'])} ({r['false_positives']}/{r['clean']}), errors alone {pct(r['fp_error_rate'])} "
+                  f"({r['fp_errors']}/{r['clean']})")
+            print("    recall by provision: " + ", ".join(f"{p} {v['caught']}/{v['of']}" for p, v in r["per_provision"].items()))
+            print("    false positives by kind: " + ", ".join(f"{k} {v['flagged']}/{v['of']}" for k, v in r["fp_by_kind"].items()))
+            if a.show_misses:
+                for m in r["misses"]:
+                    print(f"      missed {m['provision']}: {m['text']!r} (found {m['found']})")
+                for f in r["false_positive_sentences"]:
+                    print(f"      false positive ({f['kind']}): {f['text']!r} {f['found']}")
+    if a.json:
+        a.json.write_text(json.dumps(report, indent=1, default=str), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

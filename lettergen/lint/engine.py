@@ -22,7 +22,8 @@ from lettergen.models import Finding
 from lettergen.lint.checks import LintContext, run_kind
 from lettergen.lint.spec import Pack, Rule
 from lettergen.lint.packs import fast_scan
-from lettergen.lint.text import LintDoc, Segment, Suppression
+from lettergen.lint.stance import denied
+from lettergen.lint.text import LintDoc, Segment, Suppression, sentences
 
 
 def _matches(values: list[str] | None, actual: str | None) -> bool:
@@ -107,10 +108,20 @@ def lint_doc(doc: LintDoc, packs: Sequence[Pack], ctx: LintContext, rendered: bo
                         continue
                     if b > a and rule.extends in ("existence", "substitution", "occurrence", "conditional") and any(a < y and x < b for x, y in exempt):
                         continue
+                    if rule.stance == "affirmed" and _denied(doc, a, b):
+                        continue  # an honest reassurance: "we will not take you to court"
                     seen.add((rule.id, a, b))
                     findings.append(_finding(doc, rule, a, b, message))
     findings = _apply_suppressions(doc, findings, {r.id: r for p in packs for r in p.rules})
     return sorted(findings, key=lambda f: (f.line, f.column, f.rule))
+
+
+def _denied(doc: LintDoc, a: int, b: int) -> bool:
+    """Whether the sentence around [a, b) of the document denies what it says there."""
+    for s, e in sentences(doc.text):
+        if s <= a < e:
+            return denied(doc.text[s:e], a - s, min(b, e) - s)
+    return False
 
 
 def _finding(doc: LintDoc, rule: Rule, a: int, b: int, message: str) -> Finding:

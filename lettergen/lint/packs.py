@@ -30,7 +30,8 @@ KINDS = ("existence", "substitution", "required", "occurrence", "conditional", "
 LEVELS = ("error", "warning", "suggestion")
 SCOPES = ("letter", "paragraph", "sentence", "envelope")
 ACTIONS = ("agency_referral", "credit_reporting", "legal_action", "garnishment", "repossession", "late_fees", "interest")
-COMMON_KEYS = ("extends", "message", "level", "citation", "link", "scope", "stages", "when", "suppressible", "examples", "description", "ignorecase", "action")
+COMMON_KEYS = ("extends", "message", "level", "citation", "link", "scope", "stages", "when", "suppressible", "examples", "description", "ignorecase", "action", "stance")
+STANCES = ("any", "affirmed")
 KIND_KEYS: dict[str, tuple[str, ...]] = {
     "existence": ("tokens", "exceptions"),
     "substitution": ("swap", "exceptions"),
@@ -304,6 +305,9 @@ def load_rule(p: Path, pack: str) -> Rule:
     action = data.get("action")
     if action is not None and action not in ACTIONS:
         raise PackError(f"{p}: key 'action' names unknown action '{action}'; actions are {', '.join(ACTIONS)}.")
+    stance = data.get("stance", "any")
+    if stance not in STANCES or (stance == "affirmed" and kind != "existence"):
+        raise PackError(f"{p}: key 'stance' is '{stance}'; use any, or affirmed (existence rules only).")
     stages = data.get("stages") or []
     if not isinstance(stages, list) or not all(isinstance(s, str) for s in stages):
         raise PackError(f"{p}: key 'stages' must be a list of stage names.")
@@ -391,7 +395,7 @@ def load_rule(p: Path, pack: str) -> Rule:
         id=f"{pack}.{p.stem}", pack=pack, path=p, extends=kind, message=str(data["message"]).strip(), level=data["level"],
         citation=str(data["citation"]), link=str(data.get("link") or ""), scope=scope, stages=tuple(stages),
         when=_check_when(p, data.get("when")), suppressible=bool(data.get("suppressible", True)),
-        description=" ".join(str(data.get("description") or "").split()), action=action, ignorecase=ic,
+        description=" ".join(str(data.get("description") or "").split()), action=action, stance=stance, ignorecase=ic,
         examples_bad=tuple(bad), examples_good=tuple(good), **kw,
     )
 

@@ -25,6 +25,9 @@ class Rule:
     description: str = ""
     action: str | None = None
     """An action this rule's wording threatens; the rule is off where the stage declares the action."""
+    stance: str = "any"
+    """``affirmed``: the phrase counts only where the sentence does not deny it (``lettergen.lint.stance``);
+    ``any``: wherever it stands (a rule whose wording is itself a negation: "you will never get credit again")."""
     ignorecase: bool = True
     patterns: tuple[re.Pattern[str], ...] = ()
     exceptions: tuple[re.Pattern[str], ...] = ()

@@ -39,6 +39,9 @@ def rules_markdown(packs: Sequence[Pack]) -> str:
                     + (f" — <{r.link}>" if r.link else "") + ("; cannot be suppressed" if not r.suppressible else ""), ""]
             if r.action:
                 out += [f"Off where the stage declares the intended action `{r.action}`.", ""]
+            if r.stance == "affirmed":
+                out += ["Only where the sentence affirms it: a denial (\"we will not ...\", \"we are not ...\") passes; "
+                        "conditionals and litotes (\"we will not hesitate to ...\") do not.", ""]
             if r.stages:
                 out += [f"Stages: {', '.join(r.stages)}.", ""]
             if r.examples_bad:

@@ -50,6 +50,7 @@ _VERB_NOT = re.compile(rf"\b(?:{_AUX}\s+(?:not|never|no longer)|(?:won|wouldn|sh
                        rf"isn|aren|wasn|weren|hasn|haven|hadn|ain)['’]t|cannot|never)\b", re.I)
 _SUBJECT_NO = re.compile(r"\b(?:no|nobody|no-one|no one|none of|neither|nothing|nowhere)\b", re.I)
 _LEADING_NOT = re.compile(r"^\W*(?:and\s+|but\s+)?(?:not|never)\b", re.I)
+_RELATIVE = re.compile(r"\b(?:who|whom|whose|that|which)\b", re.I)
 _GERUND_AFTER = re.compile(r"^\s*(?:\w+ing|having|being)\b", re.I)
 
 
@@ -86,7 +87,14 @@ def denied(sentence: str, a: int, b: int) -> bool:
         allowed = 1 if not before[:m.start()].strip() else 0
         if len(_FINITE.findall(between)) <= allowed and not _VERB_NOT.search(between):
             return True
-    # the match itself opens with the negative subject ("no attorney has reviewed ...", "nobody will arrest")
-    if _SUBJECT_NO.match(sentence[a:b]):
+    # the match itself opens with the negative subject ("no attorney has reviewed ...", "nobody will arrest"), or
+    # carries the negated verb ("family members are not responsible"): a rule's phrase affirms, so a negation
+    # inside it is a denial
+    inside = sentence[a:b]
+    if _SUBJECT_NO.match(inside):
         return True
+    inside = _RELATIVE.split(inside, maxsplit=1)[0]  # "a list of borrowers who have not paid": not a denial
+    for m in _VERB_NOT.finditer(inside):
+        if not _GERUND_AFTER.match(inside[m.end():]):
+            return True
     return False

@@ -85,7 +85,9 @@ def diff(path: Path, fmt: str, output: Path | None, color: bool | None) -> None:
 @click.option("--policy", "policy_path", type=click.Path(dir_okay=False, path_type=Path),
               help="Policy whose intended_actions and collector type apply (default: none declared, first party).")
 @click.option("--pack", "packs", multiple=True, help="Only these rule packs (repeatable), e.g. --pack FDCPA --pack House.")
-@click.option("--format", "fmt", type=click.Choice(["human", "json", "sarif", "html"]), default="human", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["human", "json", "sarif", "github", "html"]), default="human", show_default=True,
+              help="human: path:line:col lines; json: one object per finding; sarif: SARIF 2.1.0 for code scanning; "
+                   "github: GitHub Actions annotations at the line; html: the text with each finding marked, for legal.")
 @click.option("--output", type=click.Path(dir_okay=False, path_type=Path), help="Write the report here instead of stdout.")
 @click.option("--tones", type=click.Path(file_okay=False, path_type=Path), help="Tone profiles for rendering templates. [default: ./tone_profiles]")
 @click.option("--no-render", is_flag=True, help="Only lint the template source; do not render against fixture accounts.")
@@ -99,7 +101,7 @@ def lint(paths: tuple[Path, ...], stage: str | None, policy_path: Path | None, p
     {# lint-allow Pack.Rule: reason #} before the paragraph (the reason is required).
     """
     from lettergen.lint.packs import load_packs
-    from lettergen.lint.report import as_html, as_json, human, records, sarif
+    from lettergen.lint.report import as_html, as_json, github, human, records, sarif
     from lettergen.lint.run import lint_paths
 
     pol = Policy.from_yaml(policy_path) if policy_path else None
@@ -112,6 +114,8 @@ def lint(paths: tuple[Path, ...], stage: str | None, policy_path: Path | None, p
         text = as_json(recs)
     elif fmt == "sarif":
         text = sarif(recs, loaded, __version__, root=Path.cwd())
+    elif fmt == "github":
+        text = github(recs, root=Path.cwd())
     else:
         text = as_html(recs, run.sources, title=f"lettergen lint: {', '.join(str(p) for p in paths)}")
     if output:

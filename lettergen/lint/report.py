@@ -49,6 +49,42 @@ def as_json(recs: Sequence[Mapping[str, Any]]) -> str:
     return json.dumps(list(recs), indent=2, ensure_ascii=False) + "\n"
 
 
+_GITHUB_LEVEL = {"error": "error", "warning": "warning", "suggestion": "notice"}
+
+
+def _gh_data(text: str) -> str:
+    return str(text).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _gh_property(text: str) -> str:
+    return _gh_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def github(recs: Sequence[Mapping[str, Any]], root: Path | None = None) -> str:
+    """GitHub Actions workflow commands, one per unsuppressed finding
+    (``::error file=letter_templates/final_demand.html.j2,line=12,col=5,endLine=12,endColumn=30,title=FDCPA.ThreatOfSuit::...``),
+    which the pull request shows at the line; paths relative to ``root`` (the repository checkout)."""
+    lines = []
+    for r in recs:
+        if r["suppressed"]:
+            continue
+        path = str(r["path"])
+        if root is not None:
+            try:
+                path = Path(path).resolve().relative_to(root.resolve()).as_posix()
+            except ValueError:
+                pass
+        props = [f"file={_gh_property(path)}"]
+        if r["line"]:
+            props += [f"line={r['line']}", f"col={r['column'] or 1}"]
+            if r["end_line"]:
+                props += [f"endLine={r['end_line']}", f"endColumn={r['end_column'] or r['column'] or 1}"]
+        props.append(f"title={_gh_property(r['rule'])}")
+        message = f"{r['message']} [{r['citation']}]" if r["citation"] else r["message"]
+        lines.append(f"::{_GITHUB_LEVEL[r['level']]} {','.join(props)}::{_gh_data(message)}")
+    return "\n".join(lines) + ("\n" if lines else "")
+
+
 _SARIF_LEVEL = {"error": "error", "warning": "warning", "suggestion": "note"}
 
 

@@ -23,7 +23,7 @@ from lettergen.lint.checks import LintContext, run_kind
 from lettergen.lint.spec import Pack, Rule
 from lettergen.lint.packs import fast_scan
 from lettergen.lint.stance import denied
-from lettergen.lint.text import LintDoc, Segment, Suppression, sentences
+from lettergen.lint.text import LintDoc, Segment, Suppression
 
 
 def _matches(values: list[str] | None, actual: str | None) -> bool:
@@ -117,8 +117,10 @@ def lint_doc(doc: LintDoc, packs: Sequence[Pack], ctx: LintContext, rendered: bo
 
 
 def _denied(doc: LintDoc, a: int, b: int) -> bool:
-    """Whether the sentence around [a, b) of the document denies what it says there."""
-    for s, e in sentences(doc.text):
+    """Whether the sentence around [a, b) of the document (the rules' own sentences of its segment) denies what it
+    says there."""
+    seg = _segment_at(doc, a)
+    for s, e in doc.sentences_of(seg) if seg is not None else ():
         if s <= a < e:
             return denied(doc.text[s:e], a - s, min(b, e) - s)
     return False

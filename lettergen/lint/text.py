@@ -71,6 +71,12 @@ class LintDoc:
         self._lines = [0] + [m.end() for m in re.finditer("\n", self.text)]
         self._attach()
 
+    def sentences_of(self, seg: Segment) -> list[tuple[int, int]]:
+        """The sentences of one segment (offsets in the whole text), worked out once per document."""
+        if seg.start not in self.sentence_cache:
+            self.sentence_cache[seg.start] = sentences(self.text[seg.start:seg.end], seg.start)
+        return self.sentence_cache[seg.start]
+
     @property
     def ascii_text(self) -> str:
         """The text with each non-ASCII character replaced by one ASCII character of the same kind for

@@ -17,7 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 from lettergen.models import Letter, SentLetter
-from lettergen.lint.text import LintDoc, sentences
+from lettergen.lint.text import LintDoc
 
 from lettergen.lint.spec import Rule
 
@@ -75,11 +75,8 @@ def _spans(doc: LintDoc, rule: "Rule", segs: list[Any]) -> list[tuple[int, int]]
     if rule.scope == "paragraph":
         return [(s.start, s.end) for s in segs]
     out: list[tuple[int, int]] = []
-    cache = doc.sentence_cache
     for s in segs:
-        if s.start not in cache:
-            cache[s.start] = sentences(doc.text[s.start:s.end], s.start)
-        out += cache[s.start]
+        out += doc.sentences_of(s)
     return out
 
 
@@ -132,8 +129,7 @@ def _sentence_hits(doc: LintDoc, rule: "Rule", segs: list[Any], pairs: list[Any]
     paragraph, for an edge-sensitive pattern) is searched again sentence by sentence, exactly."""
     cache = doc.sentence_cache
     for seg in segs:
-        if seg.start not in cache:
-            cache[seg.start] = sentences(doc.text[seg.start:seg.end], seg.start)
+        doc.sentences_of(seg)
     seg_starts = [g.start for g in segs]
     lo, hi = segs[0].start, segs[-1].end
     for pair in pairs:

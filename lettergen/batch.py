@@ -124,6 +124,10 @@ class BatchOptions:
     debug_windows: bool = False
     """Also write debug-windows.pdf: batch.pdf with the envelope windows drawn on every letter's first page."""
 
+    def duplex_for(self, policy: Policy) -> bool:
+        """``duplex`` when given, else the policy's ``mailing.duplex``."""
+        return self.duplex if self.duplex is not None else policy.mailing.duplex
+
     @property
     def ledger_path(self) -> Path:
         return self.ledger or (self.out / "lettergen.db")
@@ -516,7 +520,7 @@ def typeset_step(
     total = len(jobs_all)
     size = max(1, options.chunk_size)
     workers = options.jobs or os.cpu_count() or 1
-    duplex = options.duplex if options.duplex is not None else policy.mailing.duplex
+    duplex = options.duplex_for(policy)
     return_lines = policy.sender.return_lines
     produced: list[Produced] = []
     held: list[Held] = []
@@ -588,8 +592,8 @@ def typeset_step(
             collect(t, res, slims.pop(t.index), kept.pop(t.index))
 
     failed = [f for h in held for f in h.findings if f.rule == TYPESET_RULE]
-    if failed and not produced and len(failed) == sum(1 for h in held if h.findings[0].rule in (TYPESET_RULE, WINDOW_RULE)):
-        # not one letter could be typeset: the templates are at fault, not the letters
+    if failed and not produced and not any(f.rule == WINDOW_RULE for h in held for f in h.findings):
+        # every letter that reached the typesetter failed there: the templates are at fault, not the letters
         raise TypesetError(f"no letter could be typeset; the first: {failed[0].message}. Nothing was written.")
     return Typeset(produced, held, warnings, first - 1, refused)
 
@@ -600,7 +604,7 @@ def merge_step(done: Typeset, folder: BatchFolder, policy: Policy, as_of: date, 
     if not done.produced:
         return
     tmp, title = folder.tmp, f"lettergen batch {folder.batch_id}"
-    duplex = options.duplex if options.duplex is not None else policy.mailing.duplex
+    duplex = options.duplex_for(policy)
     merge_batch(tmp / "batch.pdf", tmp / ".chunks", done.produced, title, as_of, duplex)
     if "docx" in formats:
         from lettergen.typeset.docx import build_docx
@@ -617,7 +621,7 @@ def assemble_step(loaded: LoadResult, result: PlanResult, done: Typeset, policy:
     SHA-256 of every file, for the ledger's evidence."""
     tmp = folder.tmp
     env = get_envelope(policy.envelope)
-    duplex = options.duplex if options.duplex is not None else policy.mailing.duplex
+    duplex = options.duplex_for(policy)
     produced = done.produced
     mail = write_mail(tmp, tmp / ".chunks", produced, policy, env, folder.batch_id, as_of, duplex) if produced else []
     if options.debug_windows and produced:

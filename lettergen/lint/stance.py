@@ -72,7 +72,8 @@ def denied(sentence: str, a: int, b: int) -> bool:
         return False
     start, end = _clause(sentence, a, b)
     before = sentence[start:a]
-    if _LEADING_NOT.match(before) and not _GERUND_AFTER.match(before[_LEADING_NOT.match(before).end():]):
+    lead = _LEADING_NOT.match(before)
+    if lead and not _GERUND_AFTER.match(before[lead.end():]):
         return True
     for m in _VERB_NOT.finditer(before):
         if _GERUND_AFTER.match(before[m.end():]):

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import html
 import re
+import sys
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
@@ -158,15 +159,10 @@ def test_time_barred_notice_is_not_required_for_a_recent_debt():
 # ----------------------------------------------------------------------------- corpus
 
 
-def normalise(provision: str) -> str:
-    """'15 U.S.C. § 1692e(5)' and '1692e (5)' -> '1692e(5)'."""
-    p = re.sub(r"^(?:15\s*U\.?S\.?C\.?\s*)?§?\s*", "", provision.strip())
-    return re.sub(r"\s+", "", p)
-
-
-def _cites(citation: str, provision: str) -> bool:
-    """A citation 'contains' a provision: '15 U.S.C. 1692e(8); 1692e(5)' cites 1692e(5) but not 1692e(1) via 1692e(10)."""
-    return provision in re.sub(r"\s+", "", citation)
+# One scoring for the corpus test and bench/lint_quality.py (the figures in bench/README.md): its provision
+# normalisation and its "does this finding cite that provision" test.
+sys.path.insert(0, str(ROOT / "bench"))
+from lint_quality import cites as _cites, normalise  # noqa: E402
 
 
 def test_cites_matches_whole_provisions():

@@ -31,7 +31,7 @@ from typing import Any
 import yaml
 
 from lettergen.config.yamlfile import read_yaml
-from lettergen.errors import ApprovalError, LettergenError
+from lettergen.errors import ApprovalError
 
 APPROVALS_FILE = "approvals.yaml"
 APPROVED_DIR = ".approved"

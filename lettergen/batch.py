@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from lettergen.assemble.records import Produced, Summary, held_csv, letter_basename, letter_doc_title, manifest_csv, manifest_json, manifest_records, printed_pages, rejected_csv, skipped_csv
-from lettergen.assemble.letters import cut_letters, merge_batch, merge_pdfs
+from lettergen.assemble.letters import cut_letters, merge_batch
 from lettergen.compose import Composer
 from lettergen.mail.reader import UNREADABLE
 from lettergen.mail.overlay import debug_overlay

@@ -27,7 +27,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from lettergen.assemble.checksums import folder_hashes, sha256_file
+from lettergen.assemble.checksums import folder_hashes
 from lettergen.errors import LedgerError, LettergenError
 from lettergen.ledger import Ledger
 

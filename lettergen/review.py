@@ -35,7 +35,7 @@ from pathlib import Path
 
 
 from lettergen.approval import Status, approved_text, display_name, status, word_diff
-from lettergen.compose import TEMPLATE_SUFFIX, Composer, TemplateSet, default_templates_dir, default_tones_dir
+from lettergen.compose import Composer, TemplateSet, default_templates_dir, default_tones_dir
 from lettergen.errors import LettergenError
 from lettergen.lint import lint_letter, load_packs
 from lettergen.lint.fixtures import FIXTURE_AS_OF, FIXTURES, Fixture, fixture_history, fixture_policy

@@ -8,7 +8,6 @@ pikepdf (about 1 ms a letter), never re-rendered.
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 import json
 import re
@@ -16,7 +15,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 from lettergen.load import rejected_account_ids

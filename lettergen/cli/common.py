@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import sys
 from datetime import date
 from pathlib import Path
@@ -11,12 +10,7 @@ import click
 
 from lettergen import __version__
 from lettergen.errors import LettergenError
-from lettergen.ledger import DEFAULT_LEDGER, Ledger
-from lettergen.config.mapping import FIELDS
-from lettergen.load import load_accounts
-from lettergen.plan import job_for_stage, plan_all
 from lettergen.config.policy import Policy
-from lettergen.report import plan_csv, plan_json, plan_table
 
 DEFAULT_POLICY = Path("policy.yaml")
 

@@ -4,20 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import sys
-from datetime import date
 from pathlib import Path
 
 import click
 
-from lettergen import __version__
-from lettergen.errors import LettergenError
 from lettergen.ledger import DEFAULT_LEDGER, Ledger
-from lettergen.config.mapping import FIELDS
-from lettergen.load import load_accounts
-from lettergen.plan import job_for_stage, plan_all
-from lettergen.config.policy import Policy
-from lettergen.report import plan_csv, plan_json, plan_table
-from lettergen.cli.common import DEFAULT_POLICY, _as_of, _formats, _policy, _warn_harfbuzz, cli, input_options, optional_policy, template_options
+from lettergen.cli.common import _as_of, cli
 
 
 @cli.command()

@@ -24,7 +24,7 @@ from typing import Iterator
 import lxml.etree
 import lxml.html
 
-from lettergen.errors import LettergenError, UnsupportedElement
+from lettergen.errors import UnsupportedElement
 
 ALLOWED_TAGS: frozenset[str] = frozenset(
     {

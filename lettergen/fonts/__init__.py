@@ -32,8 +32,6 @@ FONTS_DIR = Path(__file__).resolve().parent
 
 FAMILY = "lettergen Noto Sans"
 """The family of the letters' text (``letter_templates/style.css`` names it, then the fallbacks)."""
-FALLBACK_FAMILIES = ("lettergen Noto Sans Arabic", "lettergen Noto Sans Hebrew", "lettergen Noto Sans CJK")
-"""Tried in this order for a character Noto Sans lacks."""
 
 # (family, file, weight, style)
 FONT_FILES = (

@@ -12,14 +12,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 
 from lettergen.config.yamlfile import read_yaml
-from lettergen.errors import LettergenError, PackError
+from lettergen.errors import PackError
 from lettergen.lint.spec import Pack, Rule
 
 """libyaml's safe loader where PyYAML has it (the rule files parse 5x faster), else the pure-Python one."""

@@ -11,7 +11,7 @@ from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 
 from lettergen.postal.envelope import PT_PER_IN, EPS, LINE_ALLOWANCE, LINE_HEIGHT_STEPS, Envelope, Rect, _num, as_envelope, capacity, fit
 from lettergen.mail.reader import UNREADABLE, first_page_words
-from lettergen.mail.text import MIRRORED, has_rtl, readable, visual
+from lettergen.mail.text import MIRRORED, readable, visual
 
 __all__ = ["check_page", "check_letters", "REVEALING"]
 

@@ -33,6 +33,8 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "tests" / "data" / "lint_corpus.yaml"
 HELDOUT = ROOT / "tests" / "data" / "lint_heldout"
+MORE = ROOT / "tests" / "data" / "lint_corpus_more"
+"""More tuning sentences, one file per writer (helpers who read only shared/COMPLIANCE.md)."""
 
 
 def normalise(provision: str) -> str:
@@ -93,8 +95,12 @@ def score(items: list[dict], packs, ctx) -> dict:  # type: ignore[no-untyped-def
     }
 
 
-def rounds(only: str | None) -> list[tuple[str, Path]]:
+def rounds(only: str | None, files: list[Path] | None = None) -> list[tuple[str, Path]]:
+    if files:
+        return [(f"file {p}", p) for p in files]
     out = [("tuning corpus (in-sample)", CORPUS)]
+    for path in sorted(MORE.glob("*.yaml")) if only is None else ():
+        out.append((f"tuning corpus, part {path.stem} (in-sample)", path))
     for path in sorted(HELDOUT.glob("*.yaml")):
         if only is None or path.stem == only:
             out.append((f"held-out round {path.stem}", path))
@@ -110,6 +116,7 @@ def main() -> int:
     ap.add_argument("--round", help="only this held-out round (its file name without .yaml), besides the tuning corpus")
     ap.add_argument("--show-misses", action="store_true", help="list every missed violation and every false positive")
     ap.add_argument("--json", type=Path, help="also write every figure to this file")
+    ap.add_argument("--file", type=Path, action="append", help="score this YAML file of labelled sentences instead (repeatable)")
     a = ap.parse_args()
     sys.path.insert(0, str(ROOT))
     from lettergen.lint import load_packs
@@ -117,9 +124,9 @@ def main() -> int:
     ctx = context()
     settings = [("--pack FDCPA", load_packs(names=["FDCPA"])), ("all packs", load_packs())]
     report: dict = {}
-    for label, path in rounds(a.round):
+    for label, path in rounds(a.round, [p.resolve() for p in a.file] if a.file else None):
         items = yaml.safe_load(path.read_text(encoding="utf-8"))
-        print(f"\n{label}: {path.relative_to(ROOT)}, {sum(1 for x in items if x.get('provision'))} violations, "
+        print(f"\n{label}: {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}, {sum(1 for x in items if x.get('provision'))} violations, "
               f"{sum(1 for x in items if not x.get('provision'))} clean "
               f"({', '.join(f'{k} {n}' for k, n in sorted(Counter(str(x.get('kind') or 'plain') for x in items if not x.get('provision')).items()))})")
         for name, packs in settings:

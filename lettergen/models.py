@@ -296,3 +296,7 @@ class Finding(_Frozen):
     match: str = ""
     suppressed: bool = False
     suppression_reason: str = ""
+    confidence: float | None = None
+    """A learned finding's (``extends: model``) probability for the provision it cites; None for the rules."""
+    example: str = ""
+    """A learned finding's nearest labelled example of that provision (from the corpus it was trained on)."""

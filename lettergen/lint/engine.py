@@ -22,6 +22,7 @@ from lettergen.models import Finding
 from lettergen.lint.checks import LintContext, run_kind
 from lettergen.lint.spec import Pack, Rule
 from lettergen.lint.packs import fast_scan
+from lettergen.lint.names import in_name
 from lettergen.lint.stance import denied
 from lettergen.lint.text import LintDoc, Segment, Suppression
 
@@ -92,6 +93,7 @@ def verbatim_spans(doc: LintDoc, packs: Sequence[Pack]) -> list[tuple[int, int]]
 def lint_doc(doc: LintDoc, packs: Sequence[Pack], ctx: LintContext, rendered: bool = False) -> list[Finding]:
     """Every finding of every applicable rule, suppressions applied, in text order."""
     findings: list[Finding] = []
+    learned: list[tuple[int, int, Finding]] = []
     seen: set[tuple[str, int, int]] = set()
     doc.fast_skip = fast_scan(packs).skips(doc.ascii_text)
     exempt = verbatim_spans(doc, packs)
@@ -103,26 +105,86 @@ def lint_doc(doc: LintDoc, packs: Sequence[Pack], ctx: LintContext, rendered: bo
                 segs = [s for s in doc.segments if (s.stage or doc.stage or ctx.stage or "") == stage]
                 if not segs or not applies(rule, pack, ctx, st, rendered):
                     continue
+                if rule.extends == "model":
+                    learned += _learned(doc, ctx, rule, segs, st, exempt)
+                    continue
                 for a, b, message in run_kind(doc, ctx, rule, segs):
                     if (rule.id, a, b) in seen:
                         continue
                     if b > a and rule.extends in ("existence", "substitution", "occurrence", "conditional") and any(a < y and x < b for x, y in exempt):
                         continue
-                    if rule.stance == "affirmed" and _denied(doc, a, b):
-                        continue  # an honest reassurance: "we will not take you to court"
+                    if rule.stance == "affirmed" and _in_sentence(doc, a, b, _not_affirmed):
+                        continue  # an honest reassurance ("we will not take you to court") or a name ("Lien Ho Nail Studio")
                     seen.add((rule.id, a, b))
                     findings.append(_finding(doc, rule, a, b, message))
+    findings += _second_opinions(doc, findings, learned)
     findings = _apply_suppressions(doc, findings, {r.id: r for p in packs for r in p.rules})
     return sorted(findings, key=lambda f: (f.line, f.column, f.rule))
 
 
-def _denied(doc: LintDoc, a: int, b: int) -> bool:
-    """Whether the sentence around [a, b) of the document (the rules' own sentences of its segment) denies what it
-    says there."""
+def _learned(doc: LintDoc, ctx: LintContext, rule: Rule, segs: list[Segment], stage: str | None,
+             exempt: list[tuple[int, int]]) -> list[tuple[int, int, Finding]]:
+    """A ``model`` rule's findings: each sentence the model reads as a provision's violation with at least the
+    rule's confidence, where the provision applies (collector) and no declared action silences it."""
+    from lettergen.lint.learned import CLEAN, load_model
+
+    model = load_model(rule.params["model"])
+    provs = rule.params["provisions"]
+    declared = ctx.declared(stage)
+    out = []
+    for seg in segs:
+        for s, e in doc.sentences_of(seg):
+            text = doc.text[s:e]
+            if len(text.split()) < 3 or any(s < y and x < e for x, y in exempt):
+                continue
+            probs = model.probabilities(text)
+            prov = max((c for c in probs if c != CLEAN), key=lambda c: (probs[c], c))
+            spec = provs.get(prov)
+            if spec is None or probs[prov] < rule.params["threshold"]:
+                continue
+            if spec["collector"] and ctx.collector is not None and ctx.collector not in spec["collector"]:
+                continue
+            if set(spec["unless_declared"]) & declared:
+                continue
+            example, _sim = model.nearest(text, prov)
+            lead = len(text) - len(text.lstrip())
+            a, b = s + lead, s + len(text.rstrip())
+            f = _finding(doc, rule, a, b, _fmt_learned(rule, prov, probs[prov], example))
+            out.append((s, e, f.model_copy(update={"citation": spec["citation"], "confidence": round(probs[prov], 2),
+                                                   "example": example})))
+    return out
+
+
+def _fmt_learned(rule: Rule, prov: str, p: float, example: str) -> str:
+    msg = rule.message.replace("{provision}", prov).replace("{confidence}", f"{p:.0%}").replace("{example}", example)
+    return " ".join(msg.split())
+
+
+def _second_opinions(doc: LintDoc, findings: list[Finding], learned: list[tuple[int, int, Finding]]) -> list[Finding]:
+    """The learned findings the rules did not already make: none for a sentence where a rule cites the same
+    provision."""
+    out = []
+    for s, e, f in learned:
+        line_s, col_s = doc.position(s)
+        line_e, col_e = doc.position(e)
+        same = [g for g in findings if g.citation == f.citation and (line_s, col_s) <= (g.line, g.column) <= (line_e, col_e)]
+        if not same:
+            out.append(f)
+    return out
+
+
+def _not_affirmed(sentence: str, a: int, b: int) -> bool:
+    """The sentence denies what it says at [a, b), or the words there are part of a business or person's name."""
+    return denied(sentence, a, b) or in_name(sentence, a, b)
+
+
+def _in_sentence(doc: LintDoc, a: int, b: int, test) -> bool:  # type: ignore[no-untyped-def]
+    """``test(sentence, a, b)`` on the sentence around [a, b) of the document (the rules' own sentences of its
+    segment), offsets made relative to it."""
     seg = _segment_at(doc, a)
     for s, e in doc.sentences_of(seg) if seg is not None else ():
         if s <= a < e:
-            return denied(doc.text[s:e], a - s, min(b, e) - s)
+            return bool(test(doc.text[s:e], a - s, min(b, e) - s))
     return False
 
 

@@ -25,7 +25,7 @@ from lettergen.lint.spec import Pack, Rule
 
 RULES_DIR = Path(__file__).resolve().parent.parent / "rules"
 
-KINDS = ("existence", "substitution", "required", "occurrence", "conditional", "readability", "sequence", "check")
+KINDS = ("existence", "substitution", "required", "occurrence", "conditional", "readability", "sequence", "check", "model")
 LEVELS = ("error", "warning", "suggestion")
 SCOPES = ("letter", "paragraph", "sentence", "envelope")
 ACTIONS = ("agency_referral", "credit_reporting", "legal_action", "garnishment", "repossession", "late_fees", "interest")
@@ -40,6 +40,7 @@ KIND_KEYS: dict[str, tuple[str, ...]] = {
     "readability": ("grade", "exempt", "min_words"),
     "sequence": ("blocks",),
     "check": ("name", "params"),
+    "model": ("model", "threshold", "provisions"),
 }
 WHEN_KEYS = ("collector", "debt_type", "jurisdiction", "first_letter", "declares", "rendered")
 META_KEYS = ("name", "version", "description", "when", "link")
@@ -279,6 +280,36 @@ def _prefilter(data: dict[str, Any], kind: str, ignorecase: bool) -> frozenset[s
     return frozenset(out)
 
 
+def _model_params(p: Path, data: dict[str, Any]) -> dict[str, Any]:
+    """A ``model`` rule: which trained model (a file in lettergen/lint/model/), the confidence it must reach, and per
+    provision it may report: the citation, and the actions whose declaration silences it (a declared action may be
+    named; the model cannot tell a declared threat from another)."""
+    from lettergen.lint.learned import MODEL_DIR
+
+    name = data.get("model")
+    if not isinstance(name, str) or not (MODEL_DIR / name).is_file():
+        raise PackError(f"{p}: key 'model' must name a model file in {MODEL_DIR} (built by tools/train_lint_model.py).")
+    t = data.get("threshold")
+    if not isinstance(t, (int, float)) or not 0.5 <= float(t) < 1:
+        raise PackError(f"{p}: key 'threshold' must be a confidence from 0.5 up to (not including) 1.")
+    provs = data.get("provisions")
+    if not isinstance(provs, dict) or not provs:
+        raise PackError(f"{p}: key 'provisions' maps each provision the model may report to its citation and the "
+                        "actions that silence it, e.g. '1692e(5): {citation: 15 U.S.C. 1692e(5), unless_declared: [legal_action]}'.")
+    out: dict[str, dict[str, Any]] = {}
+    for prov, spec in provs.items():
+        spec = spec or {}
+        if not isinstance(spec, dict) or set(spec) - {"citation", "unless_declared", "collector"}:
+            raise PackError(f"{p}: provisions.{prov} takes citation, unless_declared and collector.")
+        bad = [x for x in spec.get("unless_declared") or [] if x not in ACTIONS]
+        if bad:
+            raise PackError(f"{p}: provisions.{prov}.unless_declared names unknown action {', '.join(bad)}; actions are {', '.join(ACTIONS)}.")
+        out[str(prov)] = {"citation": str(spec.get("citation") or f"15 U.S.C. {prov}"),
+                          "unless_declared": tuple(spec.get("unless_declared") or ()),
+                          "collector": tuple(spec.get("collector") or ())}
+    return {"model": name, "threshold": float(t), "provisions": out}
+
+
 def load_rule(p: Path, pack: str) -> Rule:
     from lettergen.lint.checks import CHECKS  # the registry of named Python checks
 
@@ -381,6 +412,8 @@ def load_rule(p: Path, pack: str) -> Rule:
             raise PackError(f"{p}: key 'params' must be a mapping.")
         _check_params(p, name, params)
         kw["check"], kw["params"] = name, params
+    if kind == "model":
+        kw["params"] = _model_params(p, data)
     if kind in ("existence", "substitution"):
         # Per pattern: RE2 where it can run it; else (lookaround and the like) the required literals, checked
         # before Python's re runs it. (Working out literals for every pattern took ~2 s per process.)

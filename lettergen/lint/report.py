@@ -12,7 +12,7 @@ from lettergen.models import Finding
 from lettergen.lint.spec import Pack
 
 RECORD_KEYS = ("rule", "level", "message", "citation", "link", "path", "line", "column", "end_line", "end_column", "match",
-               "suppressed", "suppression_reason")
+               "suppressed", "suppression_reason", "confidence", "example")
 
 
 def records(findings: Iterable[Finding]) -> list[dict[str, Any]]:

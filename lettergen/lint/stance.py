@@ -27,10 +27,26 @@ import re
 
 __all__ = ["denied"]
 
-_CLAUSE_END = re.compile(r"[,;:\u2014\u2013]|\s-\s|\b(?:and|but|or|nor|yet|so|because|while|whereas)\b", re.I)
+_CLAUSE_END = re.compile(r"[,;:\u2014\u2013]|\s-\s|\b(?:and|but|yet|so|because|while|whereas)\b", re.I)
+"""Clause edges. ``or``/``nor`` coordinate inside a clause ("we do not keep or share", "no court or agency")."""
+_LIST_PIECE = re.compile(r"^\s*(?:\w+[\s-]*){1,3}$")
+"""A short piece between commas with no verb of its own: an item of a list ("No arrest, jail time or ...")."""
+_OR_LIST = re.compile(r"\b(?:or|nor)\b", re.I)
+_DANGLING = re.compile(r"\b(?:not|never|n['’]t)\s*(?:be|been|have|have been)?\s*$", re.I)
+_EXCEPTION_CLAUSE = re.compile(
+    r"\bunless\s+(?:they|he|she|you|both of you|your \w+)\s+(?:also\s+|personally\s+)?(?:signed|co-?signed|"
+    r"guaranteed|agreed|were a party|are a party|is a party)\b", re.I)
+"""'... is not responsible unless they also signed': the law's own exception, not a condition on a threat."""
+_DENIES_CLAIM = re.compile(r"\b(?:does|do|did|will|would)\s*(?:not|n['’]t)\s+(?:mean|imply|indicate|suggest|signal|show)\b", re.I)
+"""'This letter does not mean you have been sued': what follows is denied, whatever its verbs."""
+_RIGHT_TO_STOP = re.compile(
+    r"\b(?:you|consumers?)\s+(?:\w+\s+){0,2}?(?:may|can|could|have the right to|are entitled to|are free to)\s+"
+    r"(?:\w+\s+){0,2}?(?:ask|request|tell|instruct|require|direct)\w*\s+(?:us|that we|the collector|our office)?\s*"
+    r"(?:to\s+)?(?:stop|cease|not|never)\b", re.I)
+"""'You may ask us to stop calling you at your workplace': a right, not a threat."""
 _CONDITIONAL = re.compile(
     r"\b(?:if|unless|until|otherwise|or else|failure to|failing to|failing which|should you|should this|should the|"
-    r"in the event|in case|as long as|so long as|whether or not|or we will|else)\b", re.I)
+    r"in the event|in case|as long as|so long as|whether or not|or we will|or else)\b", re.I)
 _AFFIRMING = re.compile(
     r"\b(?:no (?:choice|option|alternative|other (?:choice|option|way))\b|nothing but\b|nothing less than\b|nothing short of\b|no (?:better|different) (?:than|from)\b|nothing more than\b|"
     r"(?:don't|do not|dont) (?:make|force|push|let|leave) (?:us|me)\b|(?:not|n't|never) (?:hesitate|think twice|"
@@ -51,34 +67,96 @@ _VERB_NOT = re.compile(rf"\b(?:{_AUX}\s+(?:not|never|no longer)|(?:won|wouldn|sh
 _SUBJECT_NO = re.compile(r"\b(?:no|nobody|no-one|no one|none of|neither|nothing|nowhere)\b", re.I)
 _LEADING_NOT = re.compile(r"^\W*(?:and\s+|but\s+)?(?:not|never)\b", re.I)
 _RELATIVE = re.compile(r"\b(?:who|whom|whose|that|which)\b", re.I)
+_PROGRESSIVE = re.compile(r"^(?:is|are|am|was|were|be|been|isn|aren|wasn|weren)\b", re.I)
+_MAIN_HAVE = re.compile(r"^\s*(?:have|has|had)\b(?=\s+(?:a|an|any|the|our|your|its|their|no)\b)", re.I)
+"""'we do not have a legal department': after 'do not', 'have' is the main verb, not an auxiliary."""
+_NEGATED_AFTER = re.compile(
+    r"^\s*(?:\w+\s+)?(?:will|would|shall|can|could|may|might|must|is|are|was|were|has|have)\s*(?:not|n['’]t|never)\s+"
+    r"(?:be\s+|been\s+|have been\s+)?(?:\w+\s+)?(?:affected|impacted|harmed|touched|damaged|reported|garnished|seized|"
+    r"repossessed|contacted|told|informed|involved|filed|pursued|sued|arrested|charged|taken|placed|listed|published|"
+    r"shared|added|used|changed|treat|take|hold|count|report|contact|sue|seize)\b", re.I)
+"""The match is the subject of a denied passive or verb: "your credit file will not be affected", "a court may not
+treat ..."."""
+_RELATIVE_PRONOUN = re.compile(r"^\s*(?:that\s+|which\s+)?(?:we|you|they|our \w+|this office)\s+\w+", re.I)
 _GERUND_AFTER = re.compile(r"^\s*(?:\w+ing|having|being)\b", re.I)
+
+
+_PRE_CONDITION = re.compile(r"^\W*(?:if|should|unless|in the event|in case|once|when|whether or not|even if)\b", re.I)
+
+
+def _conditional_threat(sentence: str, a: int, b: int) -> bool:
+    """A condition that makes the sentence a threat: one that follows the match ("we will not sue if you pay",
+    "... unless you call"), or one whose own clause holds the match ("if we do not hear from you, ..."). A condition
+    that opens the sentence in a clause of its own leaves the main clause's denial standing ("If you do not pay,
+    you will not be arrested"; "Should the balance remain unpaid, no lawsuit will be filed")."""
+    text = _EXCEPTION_CLAUSE.sub(lambda m: " " * len(m.group(0)), sentence)
+    for m in _CONDITIONAL.finditer(text):
+        cue = m.group(0).lower()
+        if cue == "whether or not":
+            continue  # "no action will be taken ..., whether or not payment is received" threatens nothing
+        if m.start() >= b and cue in ("failure to", "failing to"):
+            continue  # "... since a failure to pay is not a crime": a noun phrase after the match, no condition
+        if m.start() >= b:
+            return True
+        start, _end = _clause(text, a, b)
+        if m.start() >= start:
+            return True  # the condition is in the match's own clause
+        head = text[:start]
+        if not _PRE_CONDITION.match(head):
+            return True  # a condition earlier in the sentence that does not open it ("pay, or else ...")
+    return False
 
 
 def _clause(sentence: str, a: int, b: int) -> tuple[int, int]:
     """The clause of ``sentence`` around [a, b)."""
     start, end = 0, len(sentence)
+    cuts = []
     for m in _CLAUSE_END.finditer(sentence):
         if m.end() <= a:
-            start = m.end()
+            cuts.append((m.start(), m.end()))
         elif m.start() >= b:
             end = m.start()
             break
+    while cuts:
+        s, e = cuts.pop()
+        start = e
+        prev = cuts[-1][1] if cuts else 0
+        # a comma after a short verbless piece is a list's, not a clause's: "No arrest, jail time or ..."
+        if sentence[s:e] == "," and _LIST_PIECE.match(sentence[prev:s]) and not _FINITE.search(sentence[prev:s]):
+            start = prev
+            continue
+        # the match stands in a later item of a list ("will not be repossessed, seized or made the subject of a
+        # lien"; "not police officers, marshals or sheriffs"), or after a dangling auxiliary ("has not been, and
+        # will not be, referred"): the negation of the list's head governs it
+        if sentence[s:e] == "," and not _FINITE.search(sentence[e:a]) and (
+                _OR_LIST.search(sentence[e:]) or _DANGLING.search(sentence[prev:s])):
+            start = prev
+            continue
+        break
     return start, end
 
 
 def denied(sentence: str, a: int, b: int) -> bool:
     """True when ``sentence`` denies what it says at [a, b) (offsets within ``sentence``)."""
-    if _CONDITIONAL.search(sentence) or _AFFIRMING.search(sentence) or _NOT_YET.search(sentence):
+    if _RIGHT_TO_STOP.search(sentence[:a]):
+        return True
+    if _AFFIRMING.search(sentence) or _NOT_YET.search(sentence):
         return False
+    if _conditional_threat(sentence, a, b):
+        return False
+    if _DENIES_CLAIM.search(sentence[:a]):
+        return True
     start, end = _clause(sentence, a, b)
     before = sentence[start:a]
     lead = _LEADING_NOT.match(before)
     if lead and not _GERUND_AFTER.match(before[lead.end():]):
         return True
     for m in _VERB_NOT.finditer(before):
-        if _GERUND_AFTER.match(before[m.end():]):
-            continue  # "not paying ...": the gerund is negated, not the statement
+        if _GERUND_AFTER.match(before[m.end():]) and not _PROGRESSIVE.match(m.group(0)):
+            continue  # "not paying ...": the gerund is negated, not the statement ("are not accusing" is no gerund)
         between = before[m.end():]
+        if _MAIN_HAVE.match(between + sentence[a:a + 8]):
+            between = _MAIN_HAVE.sub(" ", between + sentence[a:a + 8])[: len(between)]
         if not _FINITE.search(between):
             return True
     for m in _SUBJECT_NO.finditer(before):
@@ -86,14 +164,21 @@ def denied(sentence: str, a: int, b: int) -> bool:
         # a negative subject opening the clause governs its verb ("No one ... will contact"); a negative determiner
         # later on only its own phrase ("we have no plans to sue", but not "with no intention of paying is a crime")
         allowed = 1 if not before[:m.start()].strip() else 0
+        if allowed and _RELATIVE_PRONOUN.match(between):
+            allowed += 1  # "Nothing we do on this account will affect ...": the relative clause has its own verb
         if len(_FINITE.findall(between)) <= allowed and not _VERB_NOT.search(between):
             return True
     # the match itself opens with the negative subject ("no attorney has reviewed ...", "nobody will arrest"), or
     # carries the negated verb ("family members are not responsible"): a rule's phrase affirms, so a negation
     # inside it is a denial
     inside = sentence[a:b]
-    if _SUBJECT_NO.match(inside):
+    if _SUBJECT_NO.match(inside) or re.search(r"\b(?:take|taking|pursue|pursuing)\s+no\b", inside, re.I):
         return True
+    subject = not sentence[start:a].strip(" ,;:\"“'(").strip()
+    if subject and not _FINITE.search(inside[1:]) and _NEGATED_AFTER.match(sentence[b:]):
+        return True
+    if subject and re.search(rf"\b{_AUX}\s*$", inside, re.I) and re.match(r"^\s*(?:not|n['’]t|never)\b", sentence[b:], re.I):
+        return True  # "A court may | not treat ...": the match ends in the auxiliary the negation follows
     inside = _RELATIVE.split(inside, maxsplit=1)[0]  # "a list of borrowers who have not paid": not a denial
     for m in _VERB_NOT.finditer(inside):
         if not _GERUND_AFTER.match(inside[m.end():]):

@@ -1,0 +1,292 @@
+"""The learned second opinion: a small classifier over a sentence's words, trained from the labelled corpus.
+
+It reads what the wording rules may miss ("we will ask a judge to ...", "your paycheck could get smaller") and
+says which provision a sentence looks like it breaks, with a confidence and the nearest labelled example. It is
+pure Python: a multinomial logistic regression over word stems, stem pairs and concept classes, with negation
+marked (every word after "not", "never", "no" ... to the end of its clause carries a ``!``, so "will not sue" and
+"will sue" are different features). It runs offline, with no download, in microseconds per sentence; the weights
+ship in ``lettergen/lint/model/`` and are rebuilt from the corpus by ``tools/train_lint_model.py``
+(deterministic: the same corpus gives the same file).
+
+Its findings are warnings, never errors, and only a rule of kind ``model`` in a pack (``FDCPA.LearnedWording``)
+reports them; how good they are is measured like the rules' (bench/lint_quality.py, bench/README.md).
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import math
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+__all__ = ["features", "Model", "load_model", "train", "CLEAN"]
+
+CLEAN = "clean"
+MODEL_DIR = Path(__file__).resolve().parent / "model"
+
+_WORD = re.compile(r"\$?\d[\d,.]*%?|[a-z]+(?:['’][a-z]+)?|[.,;:!?()—–-]")
+_NEG = {"not", "no", "never", "nobody", "nothing", "none", "neither", "nor", "cannot", "without", "n't", "nowhere"}
+_CLAUSE = {".", ",", ";", ":", "!", "?", "but", "however", "although", "unless", "if", "—", "–", "(", ")"}
+_KEEP = {"is", "was", "us", "this", "has", "his", "its", "does", "yes", "news", "bus", "less", "unless", "process",
+         "business", "always", "perhaps", "bias", "status", "series", "alias", "across", "plus", "thus", "various"}
+
+CONCEPTS: dict[str, tuple[str, ...]] = {
+    # who the letter may not talk to (1692c(b))
+    "THIRDPARTY": ("employer", "boss", "supervisor", "manager", "colleague", "coworker", "co-worker", "workplace",
+                   "hr", "payroll", "neighbour", "neighbor", "relative", "family", "parent", "mother", "father", "mom",
+                   "mum", "dad", "sister", "brother", "sibling", "cousin", "aunt", "uncle", "roommate", "flatmate",
+                   "housemate", "friend", "landlord", "church", "pastor", "congregation", "reference", "spouse", "wife",
+                   "husband", "partner", "in-law", "grandparent", "kid", "child", "children", "son", "daughter",
+                   "household", "acquaintance", "community", "social"),
+    "TELL": ("tell", "told", "inform", "notify", "contact", "call", "phone", "ring", "rang", "visit", "speak", "spoke",
+             "talk", "reach", "discuss", "share", "mention", "explain", "alert", "ask", "asked", "message", "email",
+             "text", "write", "wrote", "letter", "copy", "cc", "send", "sent", "forward", "disclose", "reveal", "let",
+             "stop", "knock", "drop", "chat", "word"),
+    # courts and the people and papers of a court (1692e(1), e(5), e(2)(A))
+    "COURT": ("court", "judge", "magistrate", "tribunal", "docket", "clerk", "bench", "justice", "hearing",
+              "courthouse", "courtroom", "ruling", "judgment", "judgement", "verdict", "summons", "subpoena", "writ",
+              "lawsuit", "suit", "sue", "litigation", "claim", "proceeding", "filing", "file", "case", "plaintiff",
+              "defendant", "testify", "order", "decree", "seal", "affidavit", "served", "serve", "process"),
+    "STATE": ("state", "government", "federal", "county", "municipal", "city", "official", "officer", "department",
+              "agency", "commonwealth", "attorney general", "regulator", "authority", "sworn", "badge", "bureau",
+              "treasury", "irs", "fbi", "agent", "deputy", "sheriff", "marshal", "police", "constable", "trooper",
+              "seal", "licensed", "certified", "sanctioned", "authorized", "authorised", "vouch"),
+    "LAWYER": ("attorney", "lawyer", "counsel", "solicitor", "paralegal", "legal", "law", "firm", "barrister",
+               "bar", "esq", "partner", "litigator", "advocate"),
+    "SEIZE": ("seize", "seizure", "garnish", "garnishment", "wage", "paycheck", "paycheque", "salary", "pay", "lien",
+              "levy", "attach", "attachment", "repossess", "repo", "tow", "car", "vehicle", "house", "home", "property",
+              "asset", "bank", "account", "freeze", "frozen", "auction", "sell", "sold", "sale", "take", "took",
+              "belongings", "furniture", "title", "deed", "jail", "prison", "arrest", "handcuff", "custody", "warrant",
+              "lock", "cell", "detain", "smaller", "docked", "deduct", "inventory", "confiscate", "impound"),
+    "CRIME": ("crime", "criminal", "fraud", "fraudulent", "theft", "steal", "stole", "thief", "cheat", "dishonest",
+              "deception", "deceive", "lie", "liar", "prosecute", "prosecution", "prosecutor", "charge", "charges",
+              "offence", "offense", "illegal", "unlawful", "felony", "misdemeanor", "district attorney", "police",
+              "investigation", "investigate", "shame", "embarrass", "embarrassment", "humiliate", "mortify",
+              "disgrace", "reputation", "everyone", "neighbourhood", "neighborhood", "town", "know"),
+    "CREDIT": ("credit", "score", "fico", "bureau", "equifax", "experian", "transunion", "report", "rating", "loan",
+               "mortgage", "lender", "lend", "borrow", "borrowing", "history", "record", "file", "mark", "blacklist",
+               "approve", "approval", "apartment", "rent", "finance", "card", "seven years", "forever"),
+    "URGENT": ("today", "tonight", "now", "immediately", "deadline", "expire", "expires", "expiring", "last",
+               "final", "only", "cutoff", "cut-off", "midnight", "hours", "limited", "slot", "first", "callers",
+               "emergency", "priority", "escalate", "urgent", "hurry", "act", "chance", "window", "before", "gone",
+               "special", "selected", "amnesty", "gift", "prepaid", "wire", "already agreed", "flagged"),
+    "IDENTITY": ("survey", "benefit", "friendly", "courtesy", "personal", "customer care", "service desk",
+                 "satisfaction", "advocacy", "help", "helping", "member", "reward", "prize", "refund", "wellness",
+                 "neighborhood", "neighbourhood", "not a debt collector", "not collection", "original lender",
+                 "your bank", "account benefits", "team at"),
+    "STOP": ("stop", "cease", "cease-and-desist", "refuse", "refusal", "refused", "no further contact",
+             "leave you alone", "silence", "written request", "asked us", "told us", "request", "letter asking",
+             "honor", "honour", "ignore", "disregard", "continue", "keep", "anyway", "despite", "regardless"),
+    "FEE": ("fee", "fees", "charge", "charges", "surcharge", "cost", "costs", "penalty", "interest", "rate",
+            "percent", "%", "added", "add", "adds", "assessment", "adjustment", "processing", "handling",
+            "administrative", "admin", "service", "convenience", "enrollment", "transfer", "preparation",
+            "collection cost", "per month", "per letter", "each"),
+    "ENVELOPE": ("envelope", "window", "postcard", "flap", "outside", "exterior", "outer", "return address",
+                 "sticker", "stamp", "stamped", "printed", "print", "logo", "tagline", "label", "mailer", "teaser",
+                 "visible", "show through", "back of"),
+    "DISPUTE": ("dispute", "disputes", "disagree", "disagreement", "challenge", "question", "verification",
+                "verify", "validation", "validate", "30-day", "thirty", "30", "window", "rights", "contest",
+                "proof", "affidavit", "notarized", "notarised", "ignore", "regardless", "whether or not", "even if",
+                "before we", "only after", "first pay", "waive", "waived"),
+    "LIST": ("list", "register", "registry", "database", "wall", "shame", "blacklist", "publish", "published",
+             "post", "posted", "public", "online", "website", "newsletter", "bulletin", "share", "shared",
+             "distribute", "circulate", "board", "name", "names", "roll", "directory", "delinquent"),
+    "STATUS": ("secured", "statute", "limitation", "limit", "time limit", "expire", "restart", "restarted",
+               "judgment", "bankruptcy", "discharged", "inherit", "estate", "liable", "responsible", "legally",
+               "owe", "double", "doubled", "grow", "grows", "increase", "waive", "defense", "defence", "forever",
+               "never expires", "cannot be", "non-dischargeable", "already", "entered", "tied"),
+    "ABUSE": ("lazy", "deadbeat", "loser", "pathetic", "coward", "worthless", "stupid", "idiot", "freeloader",
+              "shameful", "disgusting", "irresponsible", "useless", "grow up", "liar", "people like you", "damn",
+              "hell", "every day", "every hour", "nonstop", "non-stop", "again and again", "hound", "day and night",
+              "won't stop", "keep calling", "keep dialing", "misery", "sick"),
+}
+"""Concept classes: words (stems of them) that mean the same thing to a collection letter. A sentence gets the
+feature ``@NAME`` for each class one of its words belongs to, so a synonym the corpus never showed still counts."""
+
+
+def _stem(w: str) -> str:
+    w = w.replace("’", "'")
+    if w.endswith("'s"):
+        w = w[:-2]
+    if w in _KEEP or len(w) <= 3:
+        return w
+    for suf, rep, minlen in (("ies", "y", 5), ("sses", "ss", 5), ("ing", "", 6), ("ed", "", 5), ("es", "", 5),
+                             ("ly", "", 5), ("s", "", 4)):
+        if w.endswith(suf) and len(w) >= minlen:
+            if suf == "s" and w.endswith(("ss", "us", "is")):
+                return w
+            if suf == "es" and not w.endswith(("ches", "shes", "sses", "xes", "zes")):
+                continue
+            w = w[: len(w) - len(suf)] + rep
+            if suf in ("ing", "ed") and len(w) > 3 and w[-1] == w[-2] and w[-1] not in "lsz":
+                w = w[:-1]  # dialling -> dial, stopped -> stop
+            return w
+    return w
+
+
+def _tokens(text: str) -> list[str]:
+    low = text.lower().replace("’", "'")
+    low = re.sub(r"n't\b", " n't", low)
+    return _WORD.findall(low)
+
+
+@lru_cache(maxsize=1)
+def _concept_index() -> tuple[dict[str, frozenset[str]], tuple[tuple[str, str], ...]]:
+    single: dict[str, set[str]] = {}
+    multi: list[tuple[str, str]] = []
+    for name, words in CONCEPTS.items():
+        for w in words:
+            if " " in w:
+                multi.append((" ".join(_stem(x) for x in w.split()), name))
+            else:
+                single.setdefault(_stem(w), set()).add(name)
+    return {k: frozenset(v) for k, v in single.items()}, tuple(multi)
+
+
+def features(text: str) -> list[str]:
+    """The features of one sentence: marked stems, stem pairs and concept classes (each concept also paired
+    with the negation mark, and with 'we'/'you' as the sentence's first person)."""
+    toks = _tokens(text)
+    out: list[str] = []
+    marked: list[str] = []
+    neg = False
+    for t in toks:
+        if t in _CLAUSE or (len(t) == 1 and not t.isalnum()):
+            neg = False
+            marked.append("|")
+            continue
+        if t.startswith("$") or t[:1].isdigit():
+            marked.append("<num>")
+            continue
+        s = _stem(t)
+        marked.append(("!" if neg else "") + s)
+        if t in _NEG:
+            neg = True
+    words = [m for m in marked if m != "|"]
+    out += words
+    out += [f"{x}_{y}" for x, y in zip(marked, marked[1:]) if x != "|" and y != "|"]
+    single, multi = _concept_index()
+    plain = " ".join(m.lstrip("!") for m in marked)
+    concepts: set[str] = set()
+    for m in marked:
+        for c in single.get(m.lstrip("!"), ()):
+            concepts.add(("!" if m.startswith("!") else "") + "@" + c)
+    for phrase, c in multi:
+        if f" {phrase} " in f" {plain} ":
+            concepts.add("@" + c)
+    out += sorted(concepts)
+    bare = sorted({c.lstrip("!") for c in concepts})
+    out += [f"{x}+{y}" for i, x in enumerate(bare) for y in bare[i + 1:]]
+    out.append("<bias>")
+    return out
+
+
+@dataclass(frozen=True)
+class Example:
+    text: str
+    label: str
+
+
+class Model:
+    """Weights per class and the labelled examples (for the nearest one), as loaded from the shipped file."""
+
+    def __init__(self, data: dict) -> None:  # type: ignore[type-arg]
+        self.classes: list[str] = data["classes"]
+        self.weights: dict[str, list[tuple[int, float]]] = {f: [(int(i), float(w)) for i, w in pairs] for f, pairs in data["weights"].items()}
+        self.examples: list[Example] = [Example(t, l) for t, l in data["examples"]]
+        self.meta: dict = data.get("meta", {})  # type: ignore[type-arg]
+        self._vectors: list[dict[str, float]] | None = None
+
+    def probabilities(self, text: str) -> dict[str, float]:
+        scores = [0.0] * len(self.classes)
+        for f in features(text):
+            for i, w in self.weights.get(f, ()):
+                scores[i] += w
+        top = max(scores)
+        exp = [math.exp(s - top) for s in scores]
+        total = sum(exp)
+        return {c: e / total for c, e in zip(self.classes, exp)}
+
+    def nearest(self, text: str, label: str) -> tuple[str, float]:
+        """The labelled example of ``label`` most like ``text`` (cosine of their feature sets), and the similarity."""
+        if self._vectors is None:
+            self._vectors = [_vector(e.text) for e in self.examples]
+        v = _vector(text)
+        best, score = "", -1.0
+        for e, u in zip(self.examples, self._vectors):
+            if e.label != label:
+                continue
+            s = _cosine(v, u)
+            if s > score:
+                best, score = e.text, s
+        return best, max(score, 0.0)
+
+
+def _vector(text: str) -> dict[str, float]:
+    fs = [f for f in features(text) if not f.startswith(("@", "!@", "<")) and "+" not in f]
+    v: dict[str, float] = {}
+    for f in fs:
+        v[f] = v.get(f, 0.0) + 1.0
+    return v
+
+
+def _cosine(u: dict[str, float], v: dict[str, float]) -> float:
+    if not u or not v:
+        return 0.0
+    dot = sum(w * v.get(f, 0.0) for f, w in u.items())
+    return dot / math.sqrt(sum(w * w for w in u.values()) * sum(w * w for w in v.values()))
+
+
+@lru_cache(maxsize=4)
+def load_model(name: str) -> Model:
+    path = MODEL_DIR / name
+    with gzip.open(path, "rt", encoding="utf-8") as fh:
+        return Model(json.load(fh))
+
+
+def train(examples: list[Example], epochs: int = 20, rate: float = 0.5, l2: float = 1e-4, seed: int = 13,
+          min_count: int = 2) -> dict:  # type: ignore[type-arg]
+    """Multinomial logistic regression by AdaGrad, deterministic for a given example list and seed. Returns the
+    data :class:`Model` reads (weights rounded to 4 places, features seen fewer than ``min_count`` times dropped)."""
+    import random
+
+    classes = sorted({e.label for e in examples} - {CLEAN}) + [CLEAN]
+    index = {c: i for i, c in enumerate(classes)}
+    feats = [features(e.text) for e in examples]
+    counts: dict[str, int] = {}
+    for fs in feats:
+        for f in set(fs):
+            counts[f] = counts.get(f, 0) + 1
+    keep = {f for f, n in counts.items() if n >= min_count}
+    feats = [[f for f in fs if f in keep] for fs in feats]
+    k = len(classes)
+    w: dict[str, list[float]] = {f: [0.0] * k for f in keep}
+    g2: dict[str, list[float]] = {f: [1e-8] * k for f in keep}
+    order = list(range(len(examples)))
+    rng = random.Random(seed)
+    for _ in range(epochs):
+        rng.shuffle(order)
+        for j in order:
+            fs, y = feats[j], index[examples[j].label]
+            scores = [0.0] * k
+            for f in fs:
+                row = w[f]
+                for c in range(k):
+                    scores[c] += row[c]
+            top = max(scores)
+            exp = [math.exp(s - top) for s in scores]
+            z = sum(exp)
+            grad = [e / z for e in exp]
+            grad[y] -= 1.0
+            for f in fs:
+                row, acc = w[f], g2[f]
+                for c in range(k):
+                    g = grad[c] + l2 * row[c]
+                    acc[c] += g * g
+                    row[c] -= rate * g / math.sqrt(acc[c])
+    weights = {f: [[c, round(x, 4)] for c, x in enumerate(row) if abs(x) >= 1e-3] for f, row in sorted(w.items())}
+    return {"classes": classes, "weights": {f: p for f, p in weights.items() if p},
+            "examples": [[e.text, e.label] for e in examples]}

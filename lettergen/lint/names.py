@@ -1,0 +1,104 @@
+"""Proper names that share a watched word: "Police Athletic League", "Sheriff Street Auto Repair", "Lien Nguyen
+Family Dental", "Arrest-A-Leak sealant", "Garnish & Grill Catering", "Dr. Alice Lien".
+
+A business, product or person named with a word the wording rules watch (police, sheriff, lien, garnish, arrest,
+prison, jail, credit score ...) is invoice text, not a threat (shared/COMPLIANCE.md: words are not violations by
+themselves). A rule marked ``stance: affirmed`` skips a match that :func:`in_name` finds inside such a name.
+
+A match is inside a name when every word of it is capitalised and it stands in a run of capitalised words (joined
+by ``&``, ``'s``, ``of``, ``the``, hyphens) that
+
+* ends in a word that names a business or a place (Clinic, League, Catering, Studio, LLC, Street, Magazine ...), or
+* is a hyphenated compound ("Arrest-A-Leak", "Arrest-Free"), or
+* is a person's name: a title before it (Dr., Mr., Ms.) or another capitalised word after it that is no authority
+  ("Lien Nguyen", "Alice Lien");
+
+and is not headed by a word that names an authority or a record ("Springfield Police", "the Sheriff's Office",
+"the County Court", "Credit Bureau", "your Credit Report" stay threats). A sentence written in title case (a
+headline: most words capitalised) has no such names: there the capitals say nothing.
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["in_name"]
+
+_TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’.]*(?:-[A-Za-z0-9][A-Za-z0-9'’]*)*|&|[^\sA-Za-z0-9]")
+_JOINERS = {"&", "of", "the", "and", "de", "du", "la", "le", "von", "van", "a"}
+_TITLES = {"dr", "dr.", "mr", "mr.", "mrs", "mrs.", "ms", "ms.", "mx", "mx.", "prof", "prof.", "rev", "rev.", "sr.", "jr."}
+_HEADLINE_WORDS = {"will", "be", "you", "your", "is", "are", "before", "now", "must", "has", "have", "been", "we", "our",
+                   "this", "if", "or", "unless", "face", "may", "can", "get", "pay"}
+BUSINESS = frozenset("""
+llc l.l.c. inc inc. ltd ltd. co co. corp corp. company corporation group plc gmbh lp llp pllc
+clinic clinics dental dentistry dentist orthodontics pharmacy medical health hospital practice veterinary vet
+studio studios catering caterers grill kitchen cafe café restaurant bistro bar pub tavern taproom brewing brewery
+bakery pizza diner deli foods food market shop store stores boutique outlet supply supplies hardware
+league club society association foundation fund charity trust church chapel choir band orchestra
+magazine gazette times monthly weekly journal press news radio tv books bookstore publishing records films
+productions pictures games toys tours travel hotel inn motel lodge resort spa salon barbers fitness gym yoga
+school academy college institute university camp ranch farm farms gardens nursery vineyard winery
+repair repairs auto motors garage plumbing electric roofing cleaning services solutions systems software labs
+media design designs gallery museum theatre theater cinema arena stadium park
+union bank savings lending
+street st st. road rd rd. avenue ave ave. lane ln drive dr boulevard blvd way place plaza square court-yard
+meadow meadows hill hills creek river valley bay beach heights
+break rooms room escape sealant kit kits plan edition series show
+""".split())
+"""Words that end a business, place or product name."""
+AUTHORITY = frozenset("""
+police sheriff sheriffs sheriff's marshal marshals constable constables trooper troopers deputy deputies officer officers
+department dept dept. office offices bureau bureaus agency agencies division unit authority force service
+court courts tribunal judge judges magistrate commission commissioner state county federal government
+attorney attorneys lawyer lawyers counsel solicitor solicitors law
+report reports record records history rating score file time warrant warrants order orders
+experian equifax transunion fico vantagescore innovis irs fbi
+""".split())
+"""Words that head an authority, a legal process or a credit record: a run ending in one is no harmless name."""
+
+
+def _cap(tok: str) -> bool:
+    return tok[:1].isupper() or tok[:1].isdigit()
+
+
+def _words(tokens: list[tuple[str, int, int]]) -> list[str]:
+    return [t for t, _, _ in tokens]
+
+
+def in_name(sentence: str, a: int, b: int) -> bool:
+    """True when the words at [a, b) of ``sentence`` are part of a business, product or person's name."""
+    toks = [(m.group(0), m.start(), m.end()) for m in _TOKEN.finditer(sentence)]
+    words = [t for t in toks if t[0][:1].isalpha()]
+    if (not any(t[0][:1].islower() and len(t[0]) >= 4 for t in words)
+            and any(t[0].lower() in _HEADLINE_WORDS for t in words)):
+        return False  # a headline in title case ("Final Notice Before Arrest"): no name has these words
+    inside = [i for i, (_t, s, e) in enumerate(toks) if s < b and a < e]
+    if not inside or not all(_cap(toks[i][0]) for i in inside if toks[i][0][:1].isalpha()):
+        return False
+    if any(re.fullmatch(r"[A-Z][a-z]+[A-Z]\w*", toks[i][0]) and toks[i][0].lower() not in AUTHORITY for i in inside):
+        return True  # a brand in CamelCase: FraudShield, PoliceOne
+    lo, hi = inside[0], inside[-1]
+    # grow the run of capitalised words (and joiners between them) both ways
+    while lo > 0 and (_cap(toks[lo - 1][0]) and toks[lo - 1][0][:1].isalnum()
+                      or toks[lo - 1][0].lower() in _JOINERS and lo > 1 and _cap(toks[lo - 2][0])):
+        lo -= 1
+    while hi + 1 < len(toks) and (_cap(toks[hi + 1][0]) and toks[hi + 1][0][:1].isalnum()
+                                  or toks[hi + 1][0].lower() in _JOINERS and hi + 2 < len(toks) and _cap(toks[hi + 2][0])):
+        hi += 1
+    run = [t.lower().rstrip(".,") for t in _words(toks[lo:hi + 1])]
+    run = [t for t in run if t not in _JOINERS or t == "&"]
+    if run and run[0] in _TITLES or lo > 0 and toks[lo - 1][0].lower() in _TITLES:
+        return run[-1].replace("’", "'") not in AUTHORITY  # Dr. Alice Lien
+    head = run[-1].replace("’", "'") if run else ""
+    if head in AUTHORITY or head.endswith("'s") and head[:-2] in AUTHORITY:
+        return False
+    if head in BUSINESS:
+        return True
+    if any(re.fullmatch(r"[A-Z][\w'’]*(?:-[\w'’]+)*-[A-Z0-9][\w'’]*", toks[i][0]) for i in inside):
+        return True  # Arrest-A-Leak, Arrest-Free (every part capitalised; not "Small-claims")
+    if "&" in run:
+        return True  # Garnish & Thyme
+    # a person's name: the watched word beside another capitalised word that is not sentence-initial
+    names = [t for t in run if t != "&"]
+    sentence_start = lo == 0 or toks[lo - 1][0] in (":", '"', "“", "(")
+    return len(names) >= 2 and not sentence_start and not any(t in AUTHORITY for t in names)

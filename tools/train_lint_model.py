@@ -30,6 +30,12 @@ sys.path.insert(0, str(ROOT / "bench"))
 from lettergen.lint.learned import CLEAN, MODEL_DIR, Example, Model, train  # noqa: E402
 
 OUT = MODEL_DIR / "fdcpa.json.gz"
+RULE = ROOT / "lettergen" / "rules" / "FDCPA" / "LearnedWording.yml"
+
+
+def concepts() -> dict[str, list[str]]:
+    """The concept classes, as legal reads them in the model rule's YAML."""
+    return yaml.safe_load(RULE.read_text(encoding="utf-8")).get("concepts") or {}
 
 
 def sources() -> list[Path]:
@@ -82,7 +88,7 @@ def cross_validate(groups: dict[str, list[Example]], thresholds: list[float]) ->
     totals: dict[str, list[int]] = {}
     for held, items in groups.items():
         rest = [e for g, xs in groups.items() if g != held for e in xs]
-        model = Model(train(rest))
+        model = Model(train(rest, concepts()))
         rule_hits = []
         for e in items:
             found = [f for f in lint_text(e.text, packs=packs, ctx=ctx) if f.level in ("error", "warning")]
@@ -123,7 +129,7 @@ def main() -> int:
     if a.cv:
         cross_validate(groups, [float(x) for x in a.thresholds.split(",")])
         return 0
-    data = train([e for xs in groups.values() for e in xs])
+    data = train([e for xs in groups.values() for e in xs], concepts())
     data["meta"] = {"trained_on": [str(p.relative_to(ROOT)) for p in paths], "sentences": sum(len(x) for x in groups.values()),
                     "corpus_sha256": corpus_hash(paths)}
     OUT.parent.mkdir(parents=True, exist_ok=True)

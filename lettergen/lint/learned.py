@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-__all__ = ["features", "Model", "load_model", "train", "CLEAN"]
+__all__ = ["features", "concept_index", "Model", "load_model", "train", "CLEAN"]
 
 CLEAN = "clean"
 MODEL_DIR = Path(__file__).resolve().parent / "model"
@@ -33,78 +33,10 @@ _CLAUSE = {".", ",", ";", ":", "!", "?", "but", "however", "although", "unless",
 _KEEP = {"is", "was", "us", "this", "has", "his", "its", "does", "yes", "news", "bus", "less", "unless", "process",
          "business", "always", "perhaps", "bias", "status", "series", "alias", "across", "plus", "thus", "various"}
 
-CONCEPTS: dict[str, tuple[str, ...]] = {
-    # who the letter may not talk to (1692c(b))
-    "THIRDPARTY": ("employer", "boss", "supervisor", "manager", "colleague", "coworker", "co-worker", "workplace",
-                   "hr", "payroll", "neighbour", "neighbor", "relative", "family", "parent", "mother", "father", "mom",
-                   "mum", "dad", "sister", "brother", "sibling", "cousin", "aunt", "uncle", "roommate", "flatmate",
-                   "housemate", "friend", "landlord", "church", "pastor", "congregation", "reference", "spouse", "wife",
-                   "husband", "partner", "in-law", "grandparent", "kid", "child", "children", "son", "daughter",
-                   "household", "acquaintance", "community", "social"),
-    "TELL": ("tell", "told", "inform", "notify", "contact", "call", "phone", "ring", "rang", "visit", "speak", "spoke",
-             "talk", "reach", "discuss", "share", "mention", "explain", "alert", "ask", "asked", "message", "email",
-             "text", "write", "wrote", "letter", "copy", "cc", "send", "sent", "forward", "disclose", "reveal", "let",
-             "stop", "knock", "drop", "chat", "word"),
-    # courts and the people and papers of a court (1692e(1), e(5), e(2)(A))
-    "COURT": ("court", "judge", "magistrate", "tribunal", "docket", "clerk", "bench", "justice", "hearing",
-              "courthouse", "courtroom", "ruling", "judgment", "judgement", "verdict", "summons", "subpoena", "writ",
-              "lawsuit", "suit", "sue", "litigation", "claim", "proceeding", "filing", "file", "case", "plaintiff",
-              "defendant", "testify", "order", "decree", "seal", "affidavit", "served", "serve", "process"),
-    "STATE": ("state", "government", "federal", "county", "municipal", "city", "official", "officer", "department",
-              "agency", "commonwealth", "attorney general", "regulator", "authority", "sworn", "badge", "bureau",
-              "treasury", "irs", "fbi", "agent", "deputy", "sheriff", "marshal", "police", "constable", "trooper",
-              "seal", "licensed", "certified", "sanctioned", "authorized", "authorised", "vouch"),
-    "LAWYER": ("attorney", "lawyer", "counsel", "solicitor", "paralegal", "legal", "law", "firm", "barrister",
-               "bar", "esq", "partner", "litigator", "advocate"),
-    "SEIZE": ("seize", "seizure", "garnish", "garnishment", "wage", "paycheck", "paycheque", "salary", "pay", "lien",
-              "levy", "attach", "attachment", "repossess", "repo", "tow", "car", "vehicle", "house", "home", "property",
-              "asset", "bank", "account", "freeze", "frozen", "auction", "sell", "sold", "sale", "take", "took",
-              "belongings", "furniture", "title", "deed", "jail", "prison", "arrest", "handcuff", "custody", "warrant",
-              "lock", "cell", "detain", "smaller", "docked", "deduct", "inventory", "confiscate", "impound"),
-    "CRIME": ("crime", "criminal", "fraud", "fraudulent", "theft", "steal", "stole", "thief", "cheat", "dishonest",
-              "deception", "deceive", "lie", "liar", "prosecute", "prosecution", "prosecutor", "charge", "charges",
-              "offence", "offense", "illegal", "unlawful", "felony", "misdemeanor", "district attorney", "police",
-              "investigation", "investigate", "shame", "embarrass", "embarrassment", "humiliate", "mortify",
-              "disgrace", "reputation", "everyone", "neighbourhood", "neighborhood", "town", "know"),
-    "CREDIT": ("credit", "score", "fico", "bureau", "equifax", "experian", "transunion", "report", "rating", "loan",
-               "mortgage", "lender", "lend", "borrow", "borrowing", "history", "record", "file", "mark", "blacklist",
-               "approve", "approval", "apartment", "rent", "finance", "card", "seven years", "forever"),
-    "URGENT": ("today", "tonight", "now", "immediately", "deadline", "expire", "expires", "expiring", "last",
-               "final", "only", "cutoff", "cut-off", "midnight", "hours", "limited", "slot", "first", "callers",
-               "emergency", "priority", "escalate", "urgent", "hurry", "act", "chance", "window", "before", "gone",
-               "special", "selected", "amnesty", "gift", "prepaid", "wire", "already agreed", "flagged"),
-    "IDENTITY": ("survey", "benefit", "friendly", "courtesy", "personal", "customer care", "service desk",
-                 "satisfaction", "advocacy", "help", "helping", "member", "reward", "prize", "refund", "wellness",
-                 "neighborhood", "neighbourhood", "not a debt collector", "not collection", "original lender",
-                 "your bank", "account benefits", "team at"),
-    "STOP": ("stop", "cease", "cease-and-desist", "refuse", "refusal", "refused", "no further contact",
-             "leave you alone", "silence", "written request", "asked us", "told us", "request", "letter asking",
-             "honor", "honour", "ignore", "disregard", "continue", "keep", "anyway", "despite", "regardless"),
-    "FEE": ("fee", "fees", "charge", "charges", "surcharge", "cost", "costs", "penalty", "interest", "rate",
-            "percent", "%", "added", "add", "adds", "assessment", "adjustment", "processing", "handling",
-            "administrative", "admin", "service", "convenience", "enrollment", "transfer", "preparation",
-            "collection cost", "per month", "per letter", "each"),
-    "ENVELOPE": ("envelope", "window", "postcard", "flap", "outside", "exterior", "outer", "return address",
-                 "sticker", "stamp", "stamped", "printed", "print", "logo", "tagline", "label", "mailer", "teaser",
-                 "visible", "show through", "back of"),
-    "DISPUTE": ("dispute", "disputes", "disagree", "disagreement", "challenge", "question", "verification",
-                "verify", "validation", "validate", "30-day", "thirty", "30", "window", "rights", "contest",
-                "proof", "affidavit", "notarized", "notarised", "ignore", "regardless", "whether or not", "even if",
-                "before we", "only after", "first pay", "waive", "waived"),
-    "LIST": ("list", "register", "registry", "database", "wall", "shame", "blacklist", "publish", "published",
-             "post", "posted", "public", "online", "website", "newsletter", "bulletin", "share", "shared",
-             "distribute", "circulate", "board", "name", "names", "roll", "directory", "delinquent"),
-    "STATUS": ("secured", "statute", "limitation", "limit", "time limit", "expire", "restart", "restarted",
-               "judgment", "bankruptcy", "discharged", "inherit", "estate", "liable", "responsible", "legally",
-               "owe", "double", "doubled", "grow", "grows", "increase", "waive", "defense", "defence", "forever",
-               "never expires", "cannot be", "non-dischargeable", "already", "entered", "tied"),
-    "ABUSE": ("lazy", "deadbeat", "loser", "pathetic", "coward", "worthless", "stupid", "idiot", "freeloader",
-              "shameful", "disgusting", "irresponsible", "useless", "grow up", "liar", "people like you", "damn",
-              "hell", "every day", "every hour", "nonstop", "non-stop", "again and again", "hound", "day and night",
-              "won't stop", "keep calling", "keep dialing", "misery", "sick"),
-}
+Concepts = dict[str, tuple[str, ...]]
 """Concept classes: words (stems of them) that mean the same thing to a collection letter. A sentence gets the
-feature ``@NAME`` for each class one of its words belongs to, so a synonym the corpus never showed still counts."""
+feature ``@NAME`` for each class one of its words belongs to, so a synonym the corpus never showed still counts.
+They are data in the model rule's YAML (``concepts:`` of FDCPA/LearnedWording.yml), copied into the trained model."""
 
 
 def _stem(w: str) -> str:
@@ -133,11 +65,14 @@ def _tokens(text: str) -> list[str]:
     return _WORD.findall(low)
 
 
-@lru_cache(maxsize=1)
-def _concept_index() -> tuple[dict[str, frozenset[str]], tuple[tuple[str, str], ...]]:
+ConceptIndex = tuple[dict[str, frozenset[str]], tuple[tuple[str, str], ...]]
+
+
+def concept_index(concepts: Concepts) -> ConceptIndex:
+    """Stem -> the classes it belongs to, and the multi-word entries (as stem strings)."""
     single: dict[str, set[str]] = {}
     multi: list[tuple[str, str]] = []
-    for name, words in CONCEPTS.items():
+    for name, words in concepts.items():
         for w in words:
             if " " in w:
                 multi.append((" ".join(_stem(x) for x in w.split()), name))
@@ -146,7 +81,10 @@ def _concept_index() -> tuple[dict[str, frozenset[str]], tuple[tuple[str, str], 
     return {k: frozenset(v) for k, v in single.items()}, tuple(multi)
 
 
-def features(text: str) -> list[str]:
+_NO_CONCEPTS: ConceptIndex = ({}, ())
+
+
+def features(text: str, index: ConceptIndex = _NO_CONCEPTS) -> list[str]:
     """The features of one sentence: marked stems, stem pairs and concept classes (each concept also paired
     with the negation mark, and with 'we'/'you' as the sentence's first person)."""
     toks = _tokens(text)
@@ -163,12 +101,12 @@ def features(text: str) -> list[str]:
             continue
         s = _stem(t)
         marked.append(("!" if neg else "") + s)
-        if t in _NEG:
-            neg = True
+        if t in _NEG or t.replace("’", "'").removesuffix("'s") in _NEG:
+            neg = True  # "nobody's coming", "nothing's changed"
     words = [m for m in marked if m != "|"]
     out += words
     out += [f"{x}_{y}" for x, y in zip(marked, marked[1:]) if x != "|" and y != "|"]
-    single, multi = _concept_index()
+    single, multi = index
     plain = " ".join(m.lstrip("!") for m in marked)
     concepts: set[str] = set()
     for m in marked:
@@ -198,11 +136,13 @@ class Model:
         self.weights: dict[str, list[tuple[int, float]]] = {f: [(int(i), float(w)) for i, w in pairs] for f, pairs in data["weights"].items()}
         self.examples: list[Example] = [Example(t, l) for t, l in data["examples"]]
         self.meta: dict = data.get("meta", {})  # type: ignore[type-arg]
+        self.concepts: Concepts = {k: tuple(v) for k, v in (data.get("concepts") or {}).items()}
+        self.index = concept_index(self.concepts)
         self._vectors: list[dict[str, float]] | None = None
 
     def probabilities(self, text: str) -> dict[str, float]:
         scores = [0.0] * len(self.classes)
-        for f in features(text):
+        for f in features(text, self.index):
             for i, w in self.weights.get(f, ()):
                 scores[i] += w
         top = max(scores)
@@ -247,7 +187,7 @@ def load_model(name: str) -> Model:
         return Model(json.load(fh))
 
 
-def train(examples: list[Example], epochs: int = 20, rate: float = 0.5, l2: float = 1e-4, seed: int = 13,
+def train(examples: list[Example], concepts: Concepts | None = None, epochs: int = 20, rate: float = 0.5, l2: float = 1e-4, seed: int = 13,
           min_count: int = 2) -> dict:  # type: ignore[type-arg]
     """Multinomial logistic regression by AdaGrad, deterministic for a given example list and seed. Returns the
     data :class:`Model` reads (weights rounded to 4 places, features seen fewer than ``min_count`` times dropped)."""
@@ -255,7 +195,9 @@ def train(examples: list[Example], epochs: int = 20, rate: float = 0.5, l2: floa
 
     classes = sorted({e.label for e in examples} - {CLEAN}) + [CLEAN]
     index = {c: i for i, c in enumerate(classes)}
-    feats = [features(e.text) for e in examples]
+    concepts = {k: tuple(v) for k, v in (concepts or {}).items()}
+    cindex = concept_index(concepts)
+    feats = [features(e.text, cindex) for e in examples]
     counts: dict[str, int] = {}
     for fs in feats:
         for f in set(fs):
@@ -288,5 +230,5 @@ def train(examples: list[Example], epochs: int = 20, rate: float = 0.5, l2: floa
                     acc[c] += g * g
                     row[c] -= rate * g / math.sqrt(acc[c])
     weights = {f: [[c, round(x, 4)] for c, x in enumerate(row) if abs(x) >= 1e-3] for f, row in sorted(w.items())}
-    return {"classes": classes, "weights": {f: p for f, p in weights.items() if p},
+    return {"classes": classes, "concepts": concepts, "weights": {f: p for f, p in weights.items() if p},
             "examples": [[e.text, e.label] for e in examples]}

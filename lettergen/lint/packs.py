@@ -40,7 +40,7 @@ KIND_KEYS: dict[str, tuple[str, ...]] = {
     "readability": ("grade", "exempt", "min_words"),
     "sequence": ("blocks",),
     "check": ("name", "params"),
-    "model": ("model", "threshold", "provisions"),
+    "model": ("model", "threshold", "provisions", "concepts"),
 }
 WHEN_KEYS = ("collector", "debt_type", "jurisdiction", "first_letter", "declares", "rendered")
 META_KEYS = ("name", "version", "description", "when", "link")
@@ -284,11 +284,17 @@ def _model_params(p: Path, data: dict[str, Any]) -> dict[str, Any]:
     """A ``model`` rule: which trained model (a file in lettergen/lint/model/), the confidence it must reach, and per
     provision it may report: the citation, and the actions whose declaration silences it (a declared action may be
     named; the model cannot tell a declared threat from another)."""
-    from lettergen.lint.learned import MODEL_DIR
+    from lettergen.lint.learned import MODEL_DIR, load_model
 
     name = data.get("model")
     if not isinstance(name, str) or not (MODEL_DIR / name).is_file():
         raise PackError(f"{p}: key 'model' must name a model file in {MODEL_DIR} (built by tools/train_lint_model.py).")
+    concepts = data.get("concepts") or {}
+    if not isinstance(concepts, dict) or not all(isinstance(v, list) and all(isinstance(w, str) for w in v) for v in concepts.values()):
+        raise PackError(f"{p}: key 'concepts' maps each concept class to a list of words.")
+    if {k: tuple(v) for k, v in concepts.items()} != load_model(name).concepts:
+        raise PackError(f"{p}: the concept classes differ from those the model {name} was trained with; "
+                        "run tools/train_lint_model.py to retrain it.")
     t = data.get("threshold")
     if not isinstance(t, (int, float)) or not 0.5 <= float(t) < 1:
         raise PackError(f"{p}: key 'threshold' must be a confidence from 0.5 up to (not including) 1.")
@@ -336,8 +342,8 @@ def load_rule(p: Path, pack: str) -> Rule:
     if action is not None and action not in ACTIONS:
         raise PackError(f"{p}: key 'action' names unknown action '{action}'; actions are {', '.join(ACTIONS)}.")
     stance = data.get("stance", "any")
-    if stance not in STANCES or (stance == "affirmed" and kind != "existence"):
-        raise PackError(f"{p}: key 'stance' is '{stance}'; use any, or affirmed (existence rules only).")
+    if stance not in STANCES or (stance == "affirmed" and kind not in ("existence", "conditional")):
+        raise PackError(f"{p}: key 'stance' is '{stance}'; use any, or affirmed (existence and conditional rules only).")
     stages = data.get("stages") or []
     if not isinstance(stages, list) or not all(isinstance(s, str) for s in stages):
         raise PackError(f"{p}: key 'stages' must be a list of stage names.")

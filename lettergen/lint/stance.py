@@ -35,7 +35,9 @@ _OR_LIST = re.compile(r"\b(?:or|nor)\b", re.I)
 _DANGLING = re.compile(r"\b(?:not|never|n['’]t)\s*(?:be|been|have|have been)?\s*$", re.I)
 _EXCEPTION_CLAUSE = re.compile(
     r"\bunless\s+(?:they|he|she|you|both of you|your \w+)\s+(?:also\s+|personally\s+)?(?:signed|co-?signed|"
-    r"guaranteed|agreed|were a party|are a party|is a party)\b", re.I)
+    r"guaranteed|agreed|were a party|are a party|is a party)\b"
+    r"|\bunless\s+you\s+(?:first\s+|yourself\s+|specifically\s+)?(?:give us (?:your )?(?:permission|consent|authori[sz]ation)|ask us|"
+    r"authori[sz]e|request|tell us|consent|agree|choose|prefer|sign up|opt in)\b", re.I)
 """'... is not responsible unless they also signed': the law's own exception, not a condition on a threat."""
 _DENIES_CLAIM = re.compile(r"\b(?:does|do|did|will|would)\s*(?:not|n['’]t)\s+(?:mean|imply|indicate|suggest|signal|show)\b", re.I)
 """'This letter does not mean you have been sued': what follows is denied, whatever its verbs."""
@@ -62,7 +64,7 @@ _AUX = (r"(?:will|would|shall|should|can|could|may|might|must|do|does|did|is|are
 _FINITE = re.compile(r"\b(?:will|would|shall|should|can|could|may|might|must|do|does|did|is|are|am|was|were|has|have|"
                      r"had)\b", re.I)
 """A finite auxiliary between a negation and the match gives the match a verb of its own ("be" does not)."""
-_VERB_NOT = re.compile(rf"\b(?:{_AUX}\s+(?:not|never|no longer)|(?:won|wouldn|shan|shouldn|can|couldn|mustn|don|doesn|didn|"
+_VERB_NOT = re.compile(rf"\b(?:{_AUX}\s+(?:not|never|no longer)|(?<=\w)['’](?:re|s|m|ll|ve|d)\s+(?:not|never|no longer)|(?:won|wouldn|shan|shouldn|can|couldn|mustn|don|doesn|didn|"
                        rf"isn|aren|wasn|weren|hasn|haven|hadn|ain)['’]t|cannot|never)\b", re.I)
 _SUBJECT_NO = re.compile(r"\b(?:no|nobody|no-one|no one|none of|neither|nothing|nowhere)\b", re.I)
 _LEADING_NOT = re.compile(r"^\W*(?:and\s+|but\s+)?(?:not|never)\b", re.I)

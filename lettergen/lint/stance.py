@@ -69,7 +69,7 @@ _VERB_NOT = re.compile(rf"\b(?:{_AUX}\s+(?:not|never|no longer)|(?<=\w)['’](?:
 _SUBJECT_NO = re.compile(r"\b(?:no|nobody|no-one|no one|none of|neither|nothing|nowhere)\b", re.I)
 _LEADING_NOT = re.compile(r"^\W*(?:and\s+|but\s+)?(?:not|never)\b", re.I)
 _RELATIVE = re.compile(r"\b(?:who|whom|whose|that|which)\b", re.I)
-_PROGRESSIVE = re.compile(r"^(?:is|are|am|was|were|be|been|isn|aren|wasn|weren)\b", re.I)
+_PROGRESSIVE = re.compile(r"^(?:(?:is|are|am|was|were|be|been|isn|aren|wasn|weren)\b|['’](?:re|s|m)\b)", re.I)
 _MAIN_HAVE = re.compile(r"^\s*(?:have|has|had)\b(?=\s+(?:a|an|any|the|our|your|its|their|no)\b)", re.I)
 """'we do not have a legal department': after 'do not', 'have' is the main verb, not an auxiliary."""
 _NEGATED_AFTER = re.compile(

@@ -72,11 +72,20 @@ def main() -> None:
         res = run_batch(LoadResult(accounts, ()), policy, AS_OF, BatchOptions(out=Path(tmp), jobs=a.jobs, formats=("pdf",)))
         batch_s = time.perf_counter() - t0
         n = len(res.produced) + len(res.held)
-        t0 = time.perf_counter()
-        gate([p.letter for p in res.produced], policy)
-        gate_s = time.perf_counter() - t0
+    # the gate as the batch runs it, on the letters the batch composed (a fresh process state is not needed: the
+    # gate's only cache is the model's per-sentence one, which the batch's own gate fills the same way)
+    from lettergen.lint.learned import load_model
+
+    t0 = time.perf_counter()
+    load_model.cache_clear()
+    load_model("fdcpa.json.gz")
+    print(f"learned model: loads in {(time.perf_counter() - t0) * 1000:.0f} ms, once a process")
+    t0 = time.perf_counter()
+    gate(composed[: a.batch_n], policy)
+    gate_s = time.perf_counter() - t0
     print(f"batch (pdf, jobs {a.jobs}): {n} letters, {batch_s * 1000 / max(1, n):.1f} ms per letter wall")
-    print(f"lint share of batch = {gate_s / batch_s:.3f} (target < 0.10)")
+    print(f"gate (lint) on those {a.batch_n} letters: {gate_s * 1000 / a.batch_n:.2f} ms per letter, "
+          f"share of the batch's wall time = {gate_s / a.batch_n * n / batch_s:.3f} (target < 0.10)")
 
 
 if __name__ == "__main__":

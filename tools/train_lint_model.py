@@ -78,6 +78,11 @@ def corpus_hash(paths: list[Path]) -> str:
     return h.hexdigest()
 
 
+def _fold(args):  # type: ignore[no-untyped-def]
+    names, groups, held = args
+    return train([e for g in names if g != held for e in groups[g]], concepts())
+
+
 def cross_validate(groups: dict[str, list[Example]], thresholds: list[float]) -> None:
     from lint_quality import cites, context
     from lettergen.lint import lint_text, load_packs
@@ -86,9 +91,13 @@ def cross_validate(groups: dict[str, list[Example]], thresholds: list[float]) ->
     packs = tuple(type(p)(**{**p.__dict__, "rules": tuple(r for r in p.rules if r.extends != "model")}) for p in packs)
     ctx = context()
     totals: dict[str, list[int]] = {}
+    from concurrent.futures import ProcessPoolExecutor
+
+    names = list(groups)
+    with ProcessPoolExecutor() as pool:  # one fold a core; each trains on every other writer
+        models = dict(zip(names, pool.map(_fold, [(names, groups, held) for held in names])))
     for held, items in groups.items():
-        rest = [e for g, xs in groups.items() if g != held for e in xs]
-        model = Model(train(rest, concepts()))
+        model = Model(models[held])
         rule_hits = []
         for e in items:
             found = [f for f in lint_text(e.text, packs=packs, ctx=ctx) if f.level in ("error", "warning")]

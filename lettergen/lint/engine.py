@@ -135,7 +135,7 @@ def _learned(doc: LintDoc, ctx: LintContext, rule: Rule, segs: list[Segment], st
     for seg in segs:
         for s, e in doc.sentences_of(seg):
             text = doc.text[s:e]
-            if len(text.split()) < 3 or any(s < y and x < e for x, y in exempt):
+            if text.count(" ") < 2 or exempt and any(s < y and x < e for x, y in exempt):
                 continue
             probs = model.probabilities(text)
             prov = max((c for c in probs if c != CLEAN), key=lambda c: (probs[c], c))

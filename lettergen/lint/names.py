@@ -43,7 +43,8 @@ media design designs gallery museum theatre theater cinema arena stadium park
 union bank savings lending
 street st st. road rd rd. avenue ave ave. lane ln drive dr boulevard blvd way place plaza square court-yard
 meadow meadows hill hills creek river valley bay beach heights
-break rooms room escape sealant kit kits plan edition series show
+break rooms room escape sealant kit kits plan edition series show app apps pro plus tv storage rodeo set sets toy
+scanner monitoring
 """.split())
 """Words that end a business, place or product name."""
 AUTHORITY = frozenset("""

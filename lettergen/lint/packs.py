@@ -32,7 +32,7 @@ ACTIONS = ("agency_referral", "credit_reporting", "legal_action", "garnishment",
 COMMON_KEYS = ("extends", "message", "level", "citation", "link", "scope", "stages", "when", "suppressible", "examples", "description", "ignorecase", "action", "stance")
 STANCES = ("any", "affirmed")
 KIND_KEYS: dict[str, tuple[str, ...]] = {
-    "existence": ("tokens", "exceptions"),
+    "existence": ("tokens", "exceptions", "tokens_from"),
     "substitution": ("swap", "exceptions"),
     "required": ("tokens", "text"),
     "occurrence": ("token", "max", "min"),
@@ -280,6 +280,19 @@ def _prefilter(data: dict[str, Any], kind: str, ignorecase: bool) -> frozenset[s
     return frozenset(out)
 
 
+def _borrow_tokens(p: Path, data: dict[str, Any]) -> dict[str, Any]:
+    """``tokens_from: Pack/Rule``: the phrases (and exceptions) of another rule, so that one wording list serves a
+    law's rule and the house rule that extends it to others (its own ``exceptions`` are added)."""
+    ref = str(data["tokens_from"])
+    src = p.parent.parent / f"{ref}.yml"
+    if "/" not in ref or not src.is_file():
+        raise PackError(f"{p}: key 'tokens_from' is '{ref}'; name another rule as Pack/Rule (e.g. FDCPA/Overshadowing).")
+    other = read_yaml(src, PackError, what="rule file") or {}
+    if other.get("extends") != "existence" or not other.get("tokens"):
+        raise PackError(f"{p}: tokens_from {ref} is not an existence rule with tokens.")
+    return {**data, "tokens": other["tokens"], "exceptions": list(other.get("exceptions") or []) + list(data.get("exceptions") or [])}
+
+
 def _model_params(p: Path, data: dict[str, Any]) -> dict[str, Any]:
     """A ``model`` rule: which trained model (a file in lettergen/lint/model/), the confidence it must reach, and per
     provision it may report: the citation, and the actions whose declaration silences it (a declared action may be
@@ -332,6 +345,8 @@ def load_rule(p: Path, pack: str) -> Rule:
     for key in ("message", "level", "citation"):
         if not data.get(key):
             raise PackError(f"{p}: missing key '{key}'.")
+    if data.get("tokens_from"):
+        data = _borrow_tokens(p, data)
     if data["level"] not in LEVELS:
         raise PackError(f"{p}: key 'level' is '{data['level']}'; use one of {', '.join(LEVELS)}.")
     scope = data.get("scope", "letter" if kind in ("required", "sequence", "check", "readability", "occurrence", "conditional") else "sentence")

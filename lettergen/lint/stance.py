@@ -37,9 +37,13 @@ _EXCEPTION_CLAUSE = re.compile(
     r"\bunless\s+(?:they|he|she|you|both of you|your \w+)\s+(?:also\s+|personally\s+)?(?:signed|co-?signed|"
     r"guaranteed|agreed|were a party|are a party|is a party)\b"
     r"|\bunless\s+you\s+(?:first\s+|yourself\s+|specifically\s+)?(?:give us (?:your )?(?:permission|consent|authori[sz]ation)|ask us|"
-    r"authori[sz]e|request|tell us|consent|agree|choose|prefer|sign up|opt in)\b", re.I)
+    r"authori[sz]e|request|tell us|consent|agree|choose|prefer|sign up|opt in)\b"
+    r"|\bif\s+you\s+(?:would\s+|['’]d\s+)?(?:prefer|rather|ask us|request|choose|want us to|wish)\b", re.I)
 """'... is not responsible unless they also signed': the law's own exception, not a condition on a threat."""
-_DENIES_CLAIM = re.compile(r"\b(?:does|do|did|will|would)\s*(?:not|n['’]t)\s+(?:mean|imply|indicate|suggest|signal|show)\b", re.I)
+_DENIES_CLAIM = re.compile(
+    r"\b(?:does|do|did|will|would)\s*(?:not|n['’]t)\s+(?:mean|imply|indicate|suggest|signal|show|say|claim|allege|accuse)\b|"
+    r"(?:\b(?:am|is|are|was|were)\s+|['’](?:re|m|s)\s+)(?:not|never)\s+(?:suggesting|saying|claiming|implying|alleging|accusing|"
+    r"threatening|asserting)\b", re.I)
 """'This letter does not mean you have been sued': what follows is denied, whatever its verbs."""
 _RIGHT_TO_STOP = re.compile(
     r"\b(?:you|consumers?)\s+(?:\w+\s+){0,2}?(?:may|can|could|have the right to|are entitled to|are free to)\s+"
@@ -74,7 +78,7 @@ _MAIN_HAVE = re.compile(r"^\s*(?:have|has|had)\b(?=\s+(?:a|an|any|the|our|your|i
 """'we do not have a legal department': after 'do not', 'have' is the main verb, not an auxiliary."""
 _NEGATED_AFTER = re.compile(
     r"^\s*(?:\w+\s+)?(?:will|would|shall|can|could|may|might|must|is|are|was|were|has|have)\s*(?:not|n['’]t|never)\s+"
-    r"(?:be\s+|been\s+|have been\s+)?(?:\w+\s+)?(?:affected|impacted|harmed|touched|damaged|reported|garnished|seized|"
+    r"(?:be\s+|been\s+|have been\s+)?(?:[\w,]+\s+){0,5}?(?:affected|impacted|harmed|touched|damaged|reported|garnished|seized|"
     r"repossessed|contacted|told|informed|involved|filed|pursued|sued|arrested|charged|taken|placed|listed|published|"
     r"shared|added|used|changed|treat|take|hold|count|report|contact|sue|seize)\b", re.I)
 """The match is the subject of a denied passive or verb: "your credit file will not be affected", "a court may not
@@ -176,7 +180,7 @@ def denied(sentence: str, a: int, b: int) -> bool:
     inside = sentence[a:b]
     if _SUBJECT_NO.match(inside) or re.search(r"\b(?:take|taking|pursue|pursuing)\s+no\b", inside, re.I):
         return True
-    subject = not sentence[start:a].strip(" ,;:\"“'(").strip()
+    subject = re.fullmatch(r"[\W]*(?:(?:the|a|an|your|our|this|these|those|its|their)\s+)?", sentence[start:a], re.I) is not None
     if subject and not _FINITE.search(inside[1:]) and _NEGATED_AFTER.match(sentence[b:]):
         return True
     if subject and re.search(rf"\b{_AUX}\s*$", inside, re.I) and re.match(r"^\s*(?:not|n['’]t|never)\b", sentence[b:], re.I):

@@ -222,6 +222,20 @@ def test_corpus_recall_and_false_positive_rate():
     assert recall >= 0.95 and fpr <= 0.03, report
 
 
+def test_every_tuning_file_in_sample_as_bench_scores_it():
+    """A regression guard, not a quality figure: the files the rules and the model were tuned and trained on
+    (lint_corpus_more, measured held-out rounds), scored as bench/lint_quality.py scores them (third-party policy,
+    firm notice). In-sample, so near perfect; the held-out figures are in bench/README.md."""
+    from lint_quality import HELDOUT, MORE, context, score
+
+    packs = load_packs(names=["FDCPA"])
+    for path in [*sorted(MORE.glob("*.yaml")), *sorted(HELDOUT.glob("*.yaml"))]:
+        items = yaml.safe_load(path.read_text(encoding="utf-8"))
+        r = score(items, packs, context())
+        assert r["recall"] >= 0.97 and r["fp_rate"] <= 0.07, (path.name, r["recall"], r["fp_rate"], r["misses"][:5],
+                                                              r["false_positive_sentences"][:5])
+
+
 def test_one_pass_scan_skips_only_patterns_that_cannot_match(monkeypatch: pytest.MonkeyPatch):
     """packs.FastScan lets the rules skip the RE2 patterns that match nowhere in a text; the findings must be
     exactly those of running every pattern (corpus sentences, every rule example, and sentences glued together

@@ -56,3 +56,38 @@ def test_the_linter_passes_reassurances_and_still_holds_the_threats():
     assert [f.rule for f in lint_text("We will not file a lawsuit over this account.", ctx=ctx) if f.level == "error"] == []
     assert "FDCPA.ThreatOfSuit" in {f.rule for f in lint_text("We will not hesitate to file a lawsuit.", ctx=ctx)}
     assert "FDCPA.ThreatOfSuit" in {f.rule for f in lint_text("If you ignore this, we will file a lawsuit.", ctx=ctx)}
+
+
+@pytest.mark.parametrize("sentence, phrase", [
+    ("We do not keep or share any list of customers who have not paid.", "list of customers"),
+    ("Your vehicle will not be repossessed, seized or made the subject of a lien.", "lien"),
+    ("We are not going to seize, repossess or sell anything you own.", "repossess"),
+    ("No arrest, jail time or criminal charge can result from owing this money.", "jail"),
+    ("This account has not been, and will not be, referred for prosecution.", "prosecution"),
+    ("If you do not pay, you will not be arrested.", "arrested"),
+    ("Should the balance remain unpaid, no lawsuit will be filed by this agency.", "lawsuit"),
+    ("This letter does not mean you have been sued.", "sued"),
+    ("You may ask us to stop calling you at your workplace.", "calling you at your workplace"),
+    ("Your spouse is not responsible for this debt unless they also signed the agreement.", "spouse is not responsible"),
+    ("We will not take any money from your bank account unless you give us permission.", "take any money"),
+    ("We're not gonna sue you over this.", "sue"),
+    ("We're not accusing you of fraud.", "fraud"),
+    ("We do not have a legal department.", "legal department"),
+    ("Your credit file will not be affected.", "Your credit file"),
+    ("The police have not been, and will not be, contacted about this account.", "police"),
+    ("No action will be taken to contact your employer, whether or not payment is received.", "contact your employer"),
+])
+def test_lists_leading_conditions_and_contractions_keep_the_denial(sentence, phrase):
+    assert at(sentence, phrase)
+
+
+@pytest.mark.parametrize("sentence, phrase", [
+    ("We will not sue you if you pay.", "sue"),  # the condition after the denial makes it a threat
+    ("If we do not hear from you, legal action will follow.", "legal action"),
+    ("Do not ignore this letter, court action follows.", "court action"),
+    ("Your credit will never recover.", "credit"),
+    ("Pay now, or we will sue.", "sue"),
+    ("We will not stop calling you if you ignore us.", "calling"),
+])
+def test_what_the_new_readings_leave_a_threat(sentence, phrase):
+    assert not at(sentence, phrase)

@@ -1,0 +1,49 @@
+"""A watched word inside a business, product or person's name is invoice text; an authority's name is not."""
+
+from __future__ import annotations
+
+import pytest
+
+from lettergen.lint import LintContext, lint_text, load_packs
+from lettergen.lint.names import in_name
+
+
+def named(sentence: str, word: str) -> bool:
+    a = sentence.index(word)
+    return in_name(sentence, a, a + len(word))
+
+
+@pytest.mark.parametrize("sentence, word", [
+    ("This balance relates to a Police Athletic League youth membership.", "Police"),
+    ("Services provided by Sheriff Street Auto Repair, 44 Sheriff Street.", "Sheriff"),
+    ("Creditor: Dr. Alice Lien, Family Dentistry.", "Lien"),
+    ("The services were provided by Lien Nguyen Family Dental.", "Lien"),
+    ("Original creditor: Garnish & Thyme Catering Co.", "Garnish"),
+    ("Invoice item: Arrest-a-Leak plumbing repair, 2 hours, $180.", "Arrest"),
+    ("Renewal notice: FraudShield Pro fraud-prevention software licence.", "FraudShield"),
+    ("The purchase was made at the Penitentiary Brewing Company taproom.", "Penitentiary"),
+])
+def test_business_product_and_person_names(sentence, word):
+    assert named(sentence, word)
+
+
+@pytest.mark.parametrize("sentence, word", [
+    ("The Springfield Police will visit you.", "Police"),
+    ("Officers from the Sheriff's Office will call at your home.", "Sheriff"),
+    ("We will report you to the Credit Bureau.", "Credit"),
+    ("We will report you to TransUnion.", "TransUnion"),
+    ("We will notify Experian and Equifax of the unpaid balance.", "Experian"),
+    ("Final Notice Before Arrest Warrant", "Arrest"),  # a headline: the capitals say nothing
+    ("Small-claims action is our next step.", "Small-claims"),
+    ("Police will be called if you do not pay.", "Police"),
+])
+def test_authorities_headlines_and_ordinary_words_are_not_names(sentence, word):
+    assert not named(sentence, word)
+
+
+def test_the_rules_skip_names_but_not_threats():
+    packs = load_packs(names=["FDCPA"])
+    ctx = LintContext(stage="firm_notice", collector="third_party", actions={"firm_notice": frozenset()})
+    assert not [f for f in lint_text("Your account with Sheriff's Meadow Veterinary Clinic shows $215.00.", packs=packs, ctx=ctx)
+                if f.level == "error"]
+    assert any(f.rule == "FDCPA.ThreatOfArrest" for f in lint_text("The County Sheriff will come to your home.", packs=packs, ctx=ctx))

@@ -44,7 +44,7 @@ union bank savings lending
 street st st. road rd rd. avenue ave ave. lane ln drive dr boulevard blvd way place plaza square court-yard
 meadow meadows hill hills creek river valley bay beach heights
 break rooms room escape sealant kit kits plan edition series show app apps pro plus tv storage rodeo set sets toy
-scanner monitoring
+scanner monitoring security mobile shield guard playhouse
 """.split())
 """Words that end a business, place or product name."""
 AUTHORITY = frozenset("""
@@ -74,6 +74,8 @@ def in_name(sentence: str, a: int, b: int) -> bool:
             and any(t[0].lower() in _HEADLINE_WORDS for t in words)):
         return False  # a headline in title case ("Final Notice Before Arrest"): no name has these words
     inside = [i for i, (_t, s, e) in enumerate(toks) if s < b and a < e]
+    while len(inside) > 1 and toks[inside[0]][0].lower() in ("the", "a", "an"):
+        inside = inside[1:]  # "the Attorney Street post office": the article is not part of the name
     if not inside or not all(_cap(toks[i][0]) for i in inside if toks[i][0][:1].isalpha()):
         return False
     if any(re.fullmatch(r"[A-Z][a-z]+[A-Z]\w*", toks[i][0]) and toks[i][0].lower() not in AUTHORITY for i in inside):
@@ -91,6 +93,9 @@ def in_name(sentence: str, a: int, b: int) -> bool:
     if run and run[0] in _TITLES or lo > 0 and toks[lo - 1][0].lower() in _TITLES:
         return run[-1].replace("’", "'") not in AUTHORITY  # Dr. Alice Lien
     head = run[-1].replace("’", "'") if run else ""
+    matched = {t.lower().rstrip(".,") for t, _s, _e in (toks[i] for i in inside)}
+    if any(t.replace("’", "'").removesuffix("'s") in AUTHORITY for t in run if t not in matched):
+        return False  # "the Department of Homeland Security", "Sheriff's Office": an authority's name
     if head in AUTHORITY or head.endswith("'s") and head[:-2] in AUTHORITY:
         return False
     if head in BUSINESS:

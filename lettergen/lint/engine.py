@@ -160,6 +160,11 @@ def _fmt_learned(rule: Rule, prov: str, p: float, example: str) -> str:
     return " ".join(msg.split())
 
 
+def _cites(citation: str, provision: str) -> bool:
+    """Whole provisions only: '1692e(11); 1692e(10)' cites 1692e(11), '1692e(10)' does not cite 1692e(1)."""
+    return re.search(re.escape(provision) + r"(?![0-9A-Za-z])", re.sub(r"\s+", "", citation)) is not None
+
+
 def _second_opinions(doc: LintDoc, findings: list[Finding], learned: list[tuple[int, int, Finding]]) -> list[Finding]:
     """The learned findings the rules did not already make: none for a sentence where a rule cites the same
     provision."""
@@ -167,7 +172,8 @@ def _second_opinions(doc: LintDoc, findings: list[Finding], learned: list[tuple[
     for s, e, f in learned:
         line_s, col_s = doc.position(s)
         line_e, col_e = doc.position(e)
-        same = [g for g in findings if g.citation == f.citation and (line_s, col_s) <= (g.line, g.column) <= (line_e, col_e)]
+        prov = f.citation.split()[-1]
+        same = [g for g in findings if _cites(g.citation, prov) and (line_s, col_s) <= (g.line, g.column) <= (line_e, col_e)]
         if not same:
             out.append(f)
     return out

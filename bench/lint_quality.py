@@ -49,12 +49,15 @@ def cites(citation: str, provision: str) -> bool:
     return re.search(re.escape(provision) + r"(?![0-9A-Za-z])", text) is not None
 
 
-def context():  # type: ignore[no-untyped-def]
+def context(declare: tuple[str, ...] = ()):  # type: ignore[no-untyped-def]
+    """The sample policy made third-party; ``declare`` adds intended actions to the firm notice (the sample declares
+    none there), e.g. ``agency_referral`` for writers who were told the firm really refers accounts."""
     from lettergen.config.policy import Policy
     from lettergen.lint import LintContext
 
     policy = Policy.from_yaml(ROOT / "samples" / "policy.yaml")
-    actions = {s.name: frozenset(s.intended_actions) for s in policy.stages}
+    actions = {s.name: frozenset(s.intended_actions) | (frozenset(declare) if s.name == "firm_notice" else frozenset())
+               for s in policy.stages}
     return LintContext(stage="firm_notice", collector="third_party", actions=actions)
 
 
@@ -117,11 +120,13 @@ def main() -> int:
     ap.add_argument("--show-misses", action="store_true", help="list every missed violation and every false positive")
     ap.add_argument("--json", type=Path, help="also write every figure to this file")
     ap.add_argument("--file", type=Path, action="append", help="score this YAML file of labelled sentences instead (repeatable)")
+    ap.add_argument("--declare", action="append", default=[], metavar="ACTION",
+                    help="an intended action of the firm notice, besides the sample policy's (none), e.g. agency_referral")
     a = ap.parse_args()
     sys.path.insert(0, str(ROOT))
     from lettergen.lint import load_packs
 
-    ctx = context()
+    ctx = context(tuple(a.declare))
     settings = [("--pack FDCPA", load_packs(names=["FDCPA"])), ("all packs", load_packs())]
     report: dict = {}
     for label, path in rounds(a.round, [p.resolve() for p in a.file] if a.file else None):

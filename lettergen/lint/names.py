@@ -44,7 +44,7 @@ union bank savings lending
 street st st. road rd rd. avenue ave ave. lane ln drive dr boulevard blvd way place plaza square court-yard
 meadow meadows hill hills creek river valley bay beach heights
 break rooms room escape sealant kit kits plan edition series show app apps pro plus tv storage rodeo set sets toy
-scanner monitoring security mobile shield guard playhouse
+scanner monitoring security mobile shield guard playhouse grounds marina network directory
 """.split())
 """Words that end a business, place or product name."""
 AUTHORITY = frozenset("""
@@ -98,8 +98,8 @@ def in_name(sentence: str, a: int, b: int) -> bool:
         return False  # "the Department of Homeland Security", "Sheriff's Office": an authority's name
     if head in AUTHORITY or head.endswith("'s") and head[:-2] in AUTHORITY:
         return False
-    if head in BUSINESS:
-        return True
+    if head in BUSINESS or any(t in BUSINESS for t in run if t not in matched):
+        return True  # "Police Athletic League of Miami", "Sheriff's Posse Rodeo Grounds"
     if any(re.fullmatch(r"[A-Z][\w'’]*(?:-[\w'’]+)*-[A-Z0-9][\w'’]*", toks[i][0]) for i in inside):
         return True  # Arrest-A-Leak, Arrest-Free (every part capitalised; not "Small-claims")
     if "&" in run:

@@ -83,7 +83,7 @@ _NEGATED_AFTER = re.compile(
     r"shared|added|used|changed|treat|take|hold|count|report|contact|sue|seize)\b", re.I)
 """The match is the subject of a denied passive or verb: "your credit file will not be affected", "a court may not
 treat ..."."""
-_RELATIVE_PRONOUN = re.compile(r"^\s*(?:that\s+|which\s+)?(?:we|you|they|our \w+|this office)\s+\w+", re.I)
+_RELATIVE_PRONOUN = re.compile(r"^\s*(?:that\s+|which\s+)?(?:we|you|they|(?:our|this|the|that) \w+)\s+\w+", re.I)
 _GERUND_AFTER = re.compile(r"^\s*(?:\w+ing|having|being)\b", re.I)
 
 

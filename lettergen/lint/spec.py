@@ -26,7 +26,8 @@ class Rule:
     action: str | None = None
     """An action this rule's wording threatens; the rule is off where the stage declares the action."""
     stance: str = "any"
-    """``affirmed``: the phrase counts only where the sentence does not deny it (``lettergen.lint.stance``);
+    """``affirmed`` (existence and conditional rules): the phrase counts only where the sentence does not deny it
+    (``lettergen.lint.stance``) and it is not part of a business or person's name (``lettergen.lint.names``);
     ``any``: wherever it stands (a rule whose wording is itself a negation: "you will never get credit again")."""
     ignorecase: bool = True
     patterns: tuple[re.Pattern[str], ...] = ()

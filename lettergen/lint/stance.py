@@ -14,7 +14,15 @@ governs it from before:
 * a negative subject or determiner (``no``, ``nobody``, ``no one``, ``none of``, ``neither``, ``nothing``)
   with at most one finite auxiliary between ("No one from our office will contact your employer").
 
-It is never denied when the sentence is a conditional or a threat in disguise: ``if``, ``unless``, ``until``,
+A negation also governs the later items of an ``or`` list ("will not be repossessed, seized or made the subject
+of a lien"; "not police officers, marshals or sheriffs") and what a denied saying-verb introduces ("does not mean
+you have been sued", "we are not suggesting that ..."); the subject of a denied passive is denied ("The police have
+not been, and will not be, contacted"); "you may ask us to stop ..." is a right. A condition that opens the
+sentence in a clause of its own leaves the main clause's denial standing ("If you do not pay, you will not be
+arrested"), and the law's own exceptions or the debtor's consent are no conditions ("unless they also signed",
+"unless you ask us", "if you prefer letters").
+
+Otherwise it is never denied when the sentence is a conditional or a threat in disguise: ``if``, ``unless``, ``until``,
 ``otherwise``, ``or else``, ``failure to``, ``should you``, or a litotes that affirms (``no choice but``,
 ``not hesitate``, ``nothing will stop``, ``not stop us``, ``not wait``, ``no longer tolerate``, ``not rule out``,
 ``nothing but``, ``no better than``, ``don't make us``, ``haven't ... yet``), and not when the negation is a

@@ -25,7 +25,7 @@ import re
 __all__ = ["in_name"]
 
 _TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’.]*(?:-[A-Za-z0-9][A-Za-z0-9'’]*)*|&|[^\sA-Za-z0-9]")
-_JOINERS = {"&", "of", "the", "and", "de", "du", "la", "le", "von", "van", "a"}
+_JOINERS = {"&", "of", "the", "and", "at", "de", "du", "la", "le", "von", "van", "a"}
 _TITLES = {"dr", "dr.", "mr", "mr.", "mrs", "mrs.", "ms", "ms.", "mx", "mx.", "prof", "prof.", "rev", "rev.", "sr.", "jr."}
 _HEADLINE_WORDS = {"will", "be", "you", "your", "is", "are", "before", "now", "must", "has", "have", "been", "we", "our",
                    "this", "if", "or", "unless", "face", "may", "can", "get", "pay"}

@@ -46,7 +46,8 @@ _EXCEPTION_CLAUSE = re.compile(
     r"guaranteed|agreed|were a party|are a party|is a party)\b"
     r"|\bunless\s+you\s+(?:first\s+|yourself\s+|specifically\s+)?(?:give us (?:your )?(?:permission|consent|authori[sz]ation)|ask us|"
     r"authori[sz]e|request|tell us|consent|agree|choose|prefer|sign up|opt in)\b"
-    r"|\bif\s+you\s+(?:would\s+|['’]d\s+)?(?:prefer|rather|ask us|tell us|request|choose|want us to|wish)\b", re.I)
+    r"|\bif\s+you\s+(?:would\s+|['’]d\s+)?(?:prefer|rather|ask us|tell us|request|choose|want us to|wish)\b"
+    r"|\b(?:suggest|say|claim|think|imply|tell you|state|indicate|believe|pretend)\w*\s+otherwise\b", re.I)
 """'... is not responsible unless they also signed': the law's own exception, not a condition on a threat."""
 _DENIES_CLAIM = re.compile(
     r"\b(?:does|do|did|will|would)\s*(?:not|n['’]t)\s+(?:mean|imply|indicate|suggest|signal|show|say|claim|allege|accuse)\b|"

@@ -28,6 +28,7 @@ CLEAN = "clean"
 MODEL_DIR = Path(__file__).resolve().parent / "model"
 
 _WORD = re.compile(r"\$?\d[\d,.]*%?|[a-z]+(?:['’][a-z]+)?|[.,;:!?()—–-]")
+_DIGITS = re.compile(r"\d")
 _NEG = {"not", "no", "never", "nobody", "nothing", "none", "neither", "nor", "cannot", "without", "n't", "nowhere"}
 _CLAUSE = {".", ",", ";", ":", "!", "?", "but", "however", "although", "unless", "if", "—", "–", "(", ")"}
 _LITOTES = re.compile(r"(?:(?:will|can|could|would|is going to|'ll)\s+)?(?:hesitate|stop us|stop|force us|make us|push us|"
@@ -152,11 +153,12 @@ class Model:
     def probabilities(self, text: str) -> dict[str, float]:
         """P(class | sentence) for every class. Remembered per sentence text: a batch's letters repeat most of their
         sentences (the same template and tone), so each is read once per process."""
-        hit = self._cache.get(text)
+        key = _DIGITS.sub("0", text)  # amounts and dates read as <num> either way: one entry for every letter's figures
+        hit = self._cache.get(key)
         if hit is None:
             if len(self._cache) >= 50_000:
                 self._cache.clear()
-            hit = self._cache[text] = self._probabilities(text)
+            hit = self._cache[key] = self._probabilities(text)
         return hit
 
     def _probabilities(self, text: str) -> dict[str, float]:

@@ -31,6 +31,9 @@ from pathlib import Path
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from lettergen.lint.spec import cites  # noqa: E402  (one definition of "a finding cites a provision", the engine's)
 CORPUS = ROOT / "tests" / "data" / "lint_corpus.yaml"
 HELDOUT = ROOT / "tests" / "data" / "lint_heldout"
 MORE = ROOT / "tests" / "data" / "lint_corpus_more"
@@ -41,12 +44,6 @@ def normalise(provision: str) -> str:
     """'15 U.S.C. § 1692e(5)' and '1692e (5)' -> '1692e(5)'."""
     p = re.sub(r"^(?:15\s*U\.?S\.?C\.?\s*)?§?\s*", "", provision.strip())
     return re.sub(r"\s+", "", p)
-
-
-def cites(citation: str, provision: str) -> bool:
-    """Whole provisions only: '1692e(10)' does not cite '1692e(1)', '1692e(2)(A)' cites '1692e(2)(A)'."""
-    text = re.sub(r"\s+", "", citation)
-    return re.search(re.escape(provision) + r"(?![0-9A-Za-z])", text) is not None
 
 
 def context(declare: tuple[str, ...] = ()):  # type: ignore[no-untyped-def]
@@ -123,7 +120,6 @@ def main() -> int:
     ap.add_argument("--declare", action="append", default=[], metavar="ACTION",
                     help="an intended action of the firm notice, besides the sample policy's (none), e.g. agency_referral")
     a = ap.parse_args()
-    sys.path.insert(0, str(ROOT))
     from lettergen.lint import load_packs
 
     ctx = context(tuple(a.declare))

@@ -54,14 +54,26 @@ def load(path: Path) -> list[Example]:
     return out
 
 
+def templates() -> list[Path]:
+    return sorted((ROOT / "letter_templates").rglob("*.htm*"))
+
+
+def tone_profiles() -> list[Path]:
+    return sorted((ROOT / "tone_profiles").glob("*.yaml"))
+
+
+def trained_on() -> list[Path]:
+    """Every file the model learns from, in the order its hash (``corpus_sha256``) reads them."""
+    return sources() + templates() + tone_profiles()
+
+
 def shipped() -> list[Example]:
     """The sentences of the shipped letter templates and tone profiles, as clean examples: legal approved them
     (approvals.yaml), and a letter made of them must lint clean."""
     from lettergen.lint.text import template_doc, tone_doc
 
     out: list[Example] = []
-    docs = [template_doc(p) for p in sorted((ROOT / "letter_templates").rglob("*.htm*"))]
-    docs += [tone_doc(p) for p in sorted((ROOT / "tone_profiles").glob("*.yaml"))]
+    docs = [template_doc(p) for p in templates()] + [tone_doc(p) for p in tone_profiles()]
     for doc in docs:
         for seg in doc.segments:
             for a, b in doc.sentences_of(seg):
@@ -131,10 +143,9 @@ def main() -> int:
     ap.add_argument("--cv", action="store_true", help="leave-one-writer-out figures; write nothing")
     ap.add_argument("--thresholds", default="0.5,0.6,0.7,0.8,0.9")
     a = ap.parse_args()
-    paths = sources()
-    groups = {p.stem: load(p) for p in paths}
+    groups = {p.stem: load(p) for p in sources()}
     groups["shipped templates"] = shipped()
-    paths = paths + sorted((ROOT / "letter_templates").rglob("*.htm*")) + sorted((ROOT / "tone_profiles").glob("*.yaml"))
+    paths = trained_on()
     if a.cv:
         cross_validate(groups, [float(x) for x in a.thresholds.split(",")])
         return 0

@@ -19,8 +19,8 @@ from collections.abc import Iterable, Sequence
 from functools import lru_cache
 
 from lettergen.models import Finding
-from lettergen.lint.checks import LintContext, run_kind
-from lettergen.lint.spec import Pack, Rule
+from lettergen.lint.checks import LintContext, _fmt, run_kind
+from lettergen.lint.spec import Pack, Rule, cites
 from lettergen.lint.packs import fast_scan
 from lettergen.lint.names import in_name
 from lettergen.lint.stance import denied
@@ -93,7 +93,7 @@ def verbatim_spans(doc: LintDoc, packs: Sequence[Pack]) -> list[tuple[int, int]]
 def lint_doc(doc: LintDoc, packs: Sequence[Pack], ctx: LintContext, rendered: bool = False) -> list[Finding]:
     """Every finding of every applicable rule, suppressions applied, in text order."""
     findings: list[Finding] = []
-    learned: list[tuple[int, int, Finding]] = []
+    learned: list[tuple[int, int, str, Finding]] = []
     seen: set[tuple[str, int, int]] = set()
     doc.fast_skip = fast_scan(packs).skips(doc.ascii_text)
     exempt = verbatim_spans(doc, packs)
@@ -113,7 +113,7 @@ def lint_doc(doc: LintDoc, packs: Sequence[Pack], ctx: LintContext, rendered: bo
                         continue
                     if b > a and rule.extends in ("existence", "substitution", "occurrence", "conditional") and any(a < y and x < b for x, y in exempt):
                         continue
-                    if rule.stance == "affirmed" and _in_sentence(doc, a, b, _not_affirmed):
+                    if rule.stance == "affirmed" and _not_affirmed(doc, a, b):
                         continue  # an honest reassurance ("we will not take you to court") or a name ("Lien Ho Nail Studio")
                     seen.add((rule.id, a, b))
                     findings.append(_finding(doc, rule, a, b, message))
@@ -123,7 +123,7 @@ def lint_doc(doc: LintDoc, packs: Sequence[Pack], ctx: LintContext, rendered: bo
 
 
 def _learned(doc: LintDoc, ctx: LintContext, rule: Rule, segs: list[Segment], stage: str | None,
-             exempt: list[tuple[int, int]]) -> list[tuple[int, int, Finding]]:
+             exempt: list[tuple[int, int]]) -> list[tuple[int, int, str, Finding]]:
     """A ``model`` rule's findings: each sentence the model reads as a provision's violation with at least the
     rule's confidence, where the provision applies (collector) and no declared action silences it."""
     from lettergen.lint.learned import CLEAN, load_model
@@ -149,48 +149,33 @@ def _learned(doc: LintDoc, ctx: LintContext, rule: Rule, segs: list[Segment], st
             example, _sim = model.nearest(text, prov)
             lead = len(text) - len(text.lstrip())
             a, b = s + lead, s + len(text.rstrip())
-            f = _finding(doc, rule, a, b, _fmt_learned(rule, prov, probs[prov], example))
-            out.append((s, e, f.model_copy(update={"citation": spec["citation"], "confidence": round(probs[prov], 2),
+            f = _finding(doc, rule, a, b, _fmt(rule, "", provision=prov, confidence=f"{probs[prov]:.0%}", example=example))
+            out.append((s, e, prov, f.model_copy(update={"citation": spec["citation"], "confidence": round(probs[prov], 2),
                                                    "example": example})))
     return out
 
 
-def _fmt_learned(rule: Rule, prov: str, p: float, example: str) -> str:
-    msg = rule.message.replace("{provision}", prov).replace("{confidence}", f"{p:.0%}").replace("{example}", example)
-    return " ".join(msg.split())
-
-
-def _cites(citation: str, provision: str) -> bool:
-    """Whole provisions only: '1692e(11); 1692e(10)' cites 1692e(11), '1692e(10)' does not cite 1692e(1)."""
-    return re.search(re.escape(provision) + r"(?![0-9A-Za-z])", re.sub(r"\s+", "", citation)) is not None
-
-
-def _second_opinions(doc: LintDoc, findings: list[Finding], learned: list[tuple[int, int, Finding]]) -> list[Finding]:
+def _second_opinions(doc: LintDoc, findings: list[Finding], learned: list[tuple[int, int, str, Finding]]) -> list[Finding]:
     """The learned findings the rules did not already make: none for a sentence where a rule cites the same
-    provision."""
+    provision (the model's provision, not parsed back out of a citation the pack may word its own way)."""
     out = []
-    for s, e, f in learned:
+    for s, e, prov, f in learned:
         line_s, col_s = doc.position(s)
         line_e, col_e = doc.position(e)
-        prov = f.citation.split()[-1]
-        same = [g for g in findings if _cites(g.citation, prov) and (line_s, col_s) <= (g.line, g.column) <= (line_e, col_e)]
+        same = [g for g in findings if cites(g.citation, prov) and (line_s, col_s) <= (g.line, g.column) <= (line_e, col_e)]
         if not same:
             out.append(f)
     return out
 
 
-def _not_affirmed(sentence: str, a: int, b: int) -> bool:
-    """The sentence denies what it says at [a, b), or the words there are part of a business or person's name."""
-    return denied(sentence, a, b) or in_name(sentence, a, b)
-
-
-def _in_sentence(doc: LintDoc, a: int, b: int, test) -> bool:  # type: ignore[no-untyped-def]
-    """``test(sentence, a, b)`` on the sentence around [a, b) of the document (the rules' own sentences of its
-    segment), offsets made relative to it."""
+def _not_affirmed(doc: LintDoc, a: int, b: int) -> bool:
+    """Whether the sentence around [a, b) of the document (the rules' own sentences of its segment) denies what it
+    says there, or the words there are part of a business or person's name."""
     seg = _segment_at(doc, a)
     for s, e in doc.sentences_of(seg) if seg is not None else ():
         if s <= a < e:
-            return bool(test(doc.text[s:e], a - s, min(b, e) - s))
+            sentence, x, y = doc.text[s:e], a - s, min(b, e) - s
+            return denied(sentence, x, y) or in_name(sentence, x, y)
     return False
 
 

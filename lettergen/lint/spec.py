@@ -71,3 +71,9 @@ class Pack:
     path: Path
     when: dict[str, Any]
     rules: tuple[Rule, ...]
+
+
+def cites(citation: str, provision: str) -> bool:
+    """Whole provisions only: '1692e(10)' does not cite '1692e(1)', '1692e(2)(A)' cites '1692e(2)(A)',
+    '15 U.S.C. 1692e(11); 1692e(14)' cites '1692e(11)'."""
+    return re.search(re.escape(provision) + r"(?![0-9A-Za-z])", re.sub(r"\s+", "", citation)) is not None

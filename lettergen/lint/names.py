@@ -10,8 +10,10 @@ by ``&``, ``'s``, ``of``, ``the``, hyphens) that
 
 * ends in a word that names a business or a place (Clinic, League, Catering, Studio, LLC, Street, Magazine ...), or
 * is a hyphenated compound ("Arrest-A-Leak", "Arrest-Free"), or
-* is a person's name: a title before it (Dr., Mr., Ms.) or another capitalised word after it that is no authority
-  ("Lien Nguyen", "Alice Lien");
+* is a person's name: a title before it ("Dr. Alice Lien", "Ms. Rhonda Sheriff"), a field label before it
+  ("Patient name: Sheriff A. Coleman"), a job title after it ("Lien Nguyen, Patient Accounts Representative"), or
+  another capitalised word after it that is no authority ("Alice Lien"), or
+* has the word as a modifier inside a longer name whose head is no authority ("Ford Police Interceptor Utility");
 
 and is not headed by a word that names an authority or a record ("Springfield Police", "the Sheriff's Office",
 "the County Court", "Credit Bureau", "your Credit Report" stay threats). A sentence written in title case (a
@@ -27,6 +29,19 @@ __all__ = ["in_name"]
 _TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’.]*(?:-[A-Za-z0-9][A-Za-z0-9'’]*)*|&|[^\sA-Za-z0-9]")
 _JOINERS = {"&", "of", "the", "and", "at", "de", "du", "la", "le", "von", "van", "a"}
 _TITLES = {"dr", "dr.", "mr", "mr.", "mrs", "mrs.", "ms", "ms.", "mx", "mx.", "prof", "prof.", "rev", "rev.", "sr.", "jr."}
+_LABELS = {"name", "patient", "customer", "client", "member", "debtor", "consumer", "borrower", "cardholder", "guarantor",
+           "payee", "tenant", "resident", "attn", "attention", "contact", "representative", "rep", "from", "signed"}
+"""Field labels a person's name follows ("Patient name: ...", "Attn: ...")."""
+_ROLES = {"representative", "manager", "specialist", "coordinator", "supervisor", "agent", "associate", "analyst",
+          "director", "administrator", "advisor", "adviser", "assistant", "clerk", "accountant", "counselor",
+          "consultant", "receptionist", "owner", "president", "dds", "md", "dvm", "cpa", "rn", "np"}
+"""Job titles that follow a person's name in a signature line ("Lien Nguyen, Patient Accounts Representative")."""
+_PERSON_AUTHORITY = {"sheriff", "judge", "marshal", "constable", "trooper", "deputy", "counsel", "law"}
+"""Authority words that are also surnames: after a title ("Ms. Rhonda Sheriff", "Mr. Alan Judge") they are names."""
+_CALENDAR = set("monday tuesday wednesday thursday friday saturday sunday january february march april may june july "
+                "august september october november december today tomorrow".split())
+"""A capitalised weekday or month beside the word is a date, not a surname ("in Court Monday")."""
+_LEAD = {"the", "a", "an", "to", "in", "into", "at", "before", "from", "for", "of", "on", "with", "by"}
 _HEADLINE_WORDS = {"will", "be", "you", "your", "is", "are", "before", "now", "must", "has", "have", "been", "we", "our",
                    "this", "if", "or", "unless", "face", "may", "can", "get", "pay"}
 BUSINESS = frozenset("""
@@ -43,6 +58,7 @@ media design designs gallery museum theatre theater cinema arena stadium park
 union bank savings lending
 street st st. road rd rd. avenue ave ave. lane ln drive dr boulevard blvd way place plaza square court-yard
 meadow meadows hill hills creek river valley bay beach heights
+bbq barbecue smokehouse steakhouse grillhouse cafeteria pantry truck trucks utility interceptor sedan coupe wagon
 break rooms room escape sealant kit kits plan edition series show app apps pro plus tv storage rodeo set sets toy
 scanner monitoring security mobile shield guard playhouse grounds marina network directory
 """.split())
@@ -54,6 +70,8 @@ court courts tribunal judge judges magistrate commission commissioner state coun
 attorney attorneys lawyer lawyers counsel solicitor solicitors law
 report reports record records history rating score file time warrant warrants order orders
 experian equifax transunion fico vantagescore innovis irs fbi
+chief captain lieutenant sergeant detective inspector patrol squad summons subpoena hearing notice action proceedings
+case claim lawsuit suit judgment judgement enforcement warrant referral courtroom courthouse courtrooms
 """.split())
 """Words that head an authority, a legal process or a credit record: a run ending in one is no harmless name."""
 
@@ -66,6 +84,20 @@ def _words(tokens: list[tuple[str, int, int]]) -> list[str]:
     return [t for t, _, _ in tokens]
 
 
+def matched_words(toks: list[tuple[str, int, int]], inside: list[int]) -> set[str]:
+    return {toks[i][0].lower().rstrip(".,") for i in inside}
+
+
+def _role_follows(words: list[str]) -> bool:
+    """The words after a comma are a job title: capitalised words reaching a role ("Patient Accounts Representative")."""
+    for w in words:
+        if not w[:1].isupper():
+            return False
+        if w.lower().rstrip(".,") in _ROLES:
+            return True
+    return False
+
+
 def in_name(sentence: str, a: int, b: int) -> bool:
     """True when the words at [a, b) of ``sentence`` are part of a business, product or person's name."""
     toks = [(m.group(0), m.start(), m.end()) for m in _TOKEN.finditer(sentence)]
@@ -74,8 +106,8 @@ def in_name(sentence: str, a: int, b: int) -> bool:
             and any(t[0].lower() in _HEADLINE_WORDS for t in words)):
         return False  # a headline in title case ("Final Notice Before Arrest"): no name has these words
     inside = [i for i, (_t, s, e) in enumerate(toks) if s < b and a < e]
-    while len(inside) > 1 and toks[inside[0]][0].lower() in ("the", "a", "an"):
-        inside = inside[1:]  # "the Attorney Street post office": the article is not part of the name
+    while len(inside) > 1 and toks[inside[0]][0].lower() in _LEAD:
+        inside = inside[1:]  # "the Attorney Street post office", "to the Courtroom Classics channel": not the name
     if not inside or not all(_cap(toks[i][0]) for i in inside if toks[i][0][:1].isalpha()):
         return False
     if any(re.fullmatch(r"[A-Z][a-z]+[A-Z]\w*", toks[i][0]) and toks[i][0].lower() not in AUTHORITY for i in inside):
@@ -90,8 +122,16 @@ def in_name(sentence: str, a: int, b: int) -> bool:
         hi += 1
     run = [t.lower().rstrip(".,") for t in _words(toks[lo:hi + 1])]
     run = [t for t in run if t not in _JOINERS or t == "&"]
+    last = run[-1].replace("’", "'") if run else ""
     if run and run[0] in _TITLES or lo > 0 and toks[lo - 1][0].lower() in _TITLES:
-        return run[-1].replace("’", "'") not in AUTHORITY  # Dr. Alice Lien
+        return last not in AUTHORITY or last in _PERSON_AUTHORITY  # Dr. Alice Lien, Ms. Rhonda Sheriff
+    names = [t for t in run if t != "&"]
+    if len(names) >= 2 and not any(t in AUTHORITY for t in names if t not in matched_words(toks, inside)):
+        if lo >= 2 and toks[lo - 1][0] == ":" and toks[lo - 2][0].lower() in _LABELS:
+            return True  # Patient name: Sheriff A. Coleman
+        if (hi + 2 < len(toks) and toks[hi + 1][0] == ","
+                and _role_follows(_words(toks[hi + 2:hi + 8]))):
+            return True  # Lien Nguyen, Patient Accounts Representative
     head = run[-1].replace("’", "'") if run else ""
     matched = {t.lower().rstrip(".,") for t, _s, _e in (toks[i] for i in inside)}
     if any(t.replace("’", "'").removesuffix("'s") in AUTHORITY for t in run if t not in matched):
@@ -104,7 +144,11 @@ def in_name(sentence: str, a: int, b: int) -> bool:
         return True  # Arrest-A-Leak, Arrest-Free (every part capitalised; not "Small-claims")
     if "&" in run:
         return True  # Garnish & Thyme
+    if (len(run) >= 3 and inside[0] > lo and inside[-1] < hi and head not in BUSINESS
+            and not any(t in AUTHORITY for t in run if t not in matched)):
+        return True  # Ford Police Interceptor Utility: the word modifies the name's head, which is no authority
     # a person's name: the watched word beside another capitalised word that is not sentence-initial
     names = [t for t in run if t != "&"]
     sentence_start = lo == 0 or toks[lo - 1][0] in (":", '"', "“", "(")
-    return len(names) >= 2 and not sentence_start and not any(t in AUTHORITY for t in names)
+    return (len(names) >= 2 and not sentence_start and not any(t in AUTHORITY for t in names)
+            and not any(t in _CALENDAR for t in names))

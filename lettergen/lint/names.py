@@ -58,7 +58,7 @@ media design designs gallery museum theatre theater cinema arena stadium park
 union bank savings lending
 street st st. road rd rd. avenue ave ave. lane ln drive dr boulevard blvd way place plaza square court-yard
 meadow meadows hill hills creek river valley bay beach heights
-bbq barbecue smokehouse steakhouse grillhouse cafeteria pantry truck trucks utility interceptor sedan coupe wagon
+center centre mall shopping bbq barbecue smokehouse steakhouse grillhouse cafeteria pantry truck trucks utility interceptor sedan coupe wagon
 break rooms room escape sealant kit kits plan edition series show app apps pro plus tv storage rodeo set sets toy
 scanner monitoring security mobile shield guard playhouse grounds marina network directory
 """.split())
@@ -86,6 +86,16 @@ def _words(tokens: list[tuple[str, int, int]]) -> list[str]:
 
 def matched_words(toks: list[tuple[str, int, int]], inside: list[int]) -> set[str]:
     return {toks[i][0].lower().rstrip(".,") for i in inside}
+
+
+_ASK = re.compile(r"\b(?:ask\s+for|speak\s+(?:to|with)|talk\s+(?:to|with)|contact|call|reach|email|e-mail|write\s+to)\s+$", re.I)
+_OURS = re.compile(r"^\s*(?:,\s*)?(?:on|in|at|from|of)\s+our\b|^\s*(?:,\s*)?(?:at\s+)?(?:ext\.?|extension|x)\s*\d", re.I)
+
+
+def _staff_reference(sentence: str, toks: list[tuple[str, int, int]], lo: int, hi: int) -> bool:
+    """A name the reader is told to ask for on the sender's own staff: "ask for Dana Sheriff on our payments team",
+    "call Lien Ho at extension 214"."""
+    return bool(_ASK.search(sentence[:toks[lo][1]]) and _OURS.search(sentence[toks[hi][2]:]))
 
 
 def _role_follows(words: list[str]) -> bool:
@@ -129,6 +139,8 @@ def in_name(sentence: str, a: int, b: int) -> bool:
     if len(names) >= 2 and not any(t in AUTHORITY for t in names if t not in matched_words(toks, inside)):
         if lo >= 2 and toks[lo - 1][0] == ":" and toks[lo - 2][0].lower() in _LABELS:
             return True  # Patient name: Sheriff A. Coleman
+        if _staff_reference(sentence, toks, lo, hi):
+            return True  # Ask for Dana Sheriff on our payments team
         if (hi + 2 < len(toks) and toks[hi + 1][0] == ","
                 and _role_follows(_words(toks[hi + 2:hi + 8]))):
             return True  # Lien Nguyen, Patient Accounts Representative
@@ -144,11 +156,10 @@ def in_name(sentence: str, a: int, b: int) -> bool:
         return True  # Arrest-A-Leak, Arrest-Free (every part capitalised; not "Small-claims")
     if "&" in run:
         return True  # Garnish & Thyme
-    if (len(run) >= 3 and inside[0] > lo and inside[-1] < hi and head not in BUSINESS
+    sentence_start = lo == 0 or toks[lo - 1][0] in (":", '"', "“", "(")
+    if (len(run) >= 3 and not sentence_start and inside[0] > lo and inside[-1] < hi and head not in BUSINESS
             and not any(t in AUTHORITY for t in run if t not in matched)):
         return True  # Ford Police Interceptor Utility: the word modifies the name's head, which is no authority
     # a person's name: the watched word beside another capitalised word that is not sentence-initial
-    names = [t for t in run if t != "&"]
-    sentence_start = lo == 0 or toks[lo - 1][0] in (":", '"', "“", "(")
     return (len(names) >= 2 and not sentence_start and not any(t in AUTHORITY for t in names)
             and not any(t in _CALENDAR for t in names))

@@ -22,6 +22,12 @@ def named(sentence: str, word: str) -> bool:
     ("Invoice item: Arrest-a-Leak plumbing repair, 2 hours, $180.", "Arrest"),
     ("Renewal notice: FraudShield Pro fraud-prevention software licence.", "FraudShield"),
     ("The purchase was made at the Penitentiary Brewing Company taproom.", "Penitentiary"),
+    ("Ms. Rhonda Sheriff in our payments unit can help you set up a plan.", "Sheriff"),  # title + surname
+    ("Patient name: Sheriff A. Coleman", "Sheriff"),  # a field label
+    ("Lien Nguyen, Patient Accounts Representative, ext. 118", "Lien"),  # a signature line
+    ("Ask for Dana Sheriff on our payments team.", "Sheriff"),  # the sender's own staff
+    ("Your auto loan financed a 2019 Ford Police Interceptor Utility.", "Police"),  # a modifier inside a name
+    ("The practice is located next to the Sheriff's Row Shopping Center.", "Sheriff"),
 ])
 def test_business_product_and_person_names(sentence, word):
     assert named(sentence, word)
@@ -36,6 +42,12 @@ def test_business_product_and_person_names(sentence, word):
     ("Final Notice Before Arrest Warrant", "Arrest"),  # a headline: the capitals say nothing
     ("Small-claims action is our next step.", "Small-claims"),
     ("Police will be called if you do not pay.", "Police"),
+    ("Call Sheriff Dale at the county office before Friday.", "Sheriff"),  # a sheriff, not staff
+    ("Springfield Police Chief Daniels will be notified.", "Police"),
+    ("You will receive a County Court Summons next week.", "Court"),
+    ("We'll see you in the Courtroom Monday.", "in the Courtroom"),  # a date is no surname
+    ("Expect a visit from Deputy Sheriff Mills.", "Sheriff"),
+    ("Please ask for Sheriff Okafor at the county office.", "Sheriff"),
 ])
 def test_authorities_headlines_and_ordinary_words_are_not_names(sentence, word):
     assert not named(sentence, word)

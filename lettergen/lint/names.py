@@ -34,7 +34,8 @@ _LABELS = {"name", "patient", "customer", "client", "member", "debtor", "consume
 """Field labels a person's name follows ("Patient name: ...", "Attn: ...")."""
 _ROLES = {"representative", "manager", "specialist", "coordinator", "supervisor", "agent", "associate", "analyst",
           "director", "administrator", "advisor", "adviser", "assistant", "clerk", "accountant", "counselor",
-          "consultant", "receptionist", "owner", "president", "dds", "md", "dvm", "cpa", "rn", "np"}
+          "consultant", "receptionist", "owner", "president", "controller", "treasurer", "secretary", "chair",
+          "ceo", "cfo", "coo", "vp", "partner", "bookkeeper", "collector", "dds", "md", "dvm", "cpa", "rn", "np"}
 """Job titles that follow a person's name in a signature line ("Lien Nguyen, Patient Accounts Representative")."""
 _PERSON_AUTHORITY = {"sheriff", "judge", "marshal", "constable", "trooper", "deputy", "counsel", "law"}
 """Authority words that are also surnames: after a title ("Ms. Rhonda Sheriff", "Mr. Alan Judge") they are names."""

@@ -30,7 +30,8 @@ _TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’.]*(?:-[A-Za-z0-9][A-Za-z0-9'’]
 _JOINERS = {"&", "of", "the", "and", "at", "de", "du", "la", "le", "von", "van", "a"}
 _TITLES = {"dr", "dr.", "mr", "mr.", "mrs", "mrs.", "ms", "ms.", "mx", "mx.", "prof", "prof.", "rev", "rev.", "sr.", "jr."}
 _LABELS = {"name", "patient", "customer", "client", "member", "debtor", "consumer", "borrower", "cardholder", "guarantor",
-           "payee", "tenant", "resident", "attn", "attention", "contact", "representative", "rep", "from", "signed"}
+           "payee", "tenant", "resident", "attn", "attention", "contact", "representative", "rep", "from", "signed",
+           "officer", "agent", "handler", "manager", "caseworker", "student", "pupil", "owner", "author"}
 """Field labels a person's name follows ("Patient name: ...", "Attn: ...")."""
 _ROLES = {"representative", "manager", "specialist", "coordinator", "supervisor", "agent", "associate", "analyst",
           "director", "administrator", "advisor", "adviser", "assistant", "clerk", "accountant", "counselor",
@@ -59,11 +60,14 @@ media design designs gallery museum theatre theater cinema arena stadium park
 union bank savings lending
 street st st. road rd rd. avenue ave ave. lane ln drive dr boulevard blvd way place plaza square court-yard
 meadow meadows hill hills creek river valley bay beach heights
-center centre mall shopping bbq barbecue smokehouse steakhouse grillhouse cafeteria pantry truck trucks utility interceptor sedan coupe wagon
+science sciences studies course courses class classes elective curriculum center centre mall shopping bbq barbecue smokehouse steakhouse grillhouse cafeteria pantry truck trucks utility interceptor sedan coupe wagon
 break rooms room escape sealant kit kits plan edition series show app apps pro plus tv storage rodeo set sets toy
 scanner monitoring security mobile shield guard playhouse grounds marina network directory
 """.split())
 """Words that end a business, place or product name."""
+_ORGANISATION = frozenset("llc l.l.c. inc inc. ltd ltd. corp corp. plc gmbh llp pllc league club society association foundation "
+                          "charity choir band orchestra academy school college camp".split())
+"""Heads that make a name an organisation's even when an authority's name is inside it ("County Police Athletic League")."""
 AUTHORITY = frozenset("""
 police sheriff sheriffs sheriff's marshal marshals constable constables trooper troopers deputy deputies officer officers
 department dept dept. office offices bureau bureaus agency agencies division unit authority force service
@@ -90,7 +94,8 @@ def matched_words(toks: list[tuple[str, int, int]], inside: list[int]) -> set[st
 
 
 _ASK = re.compile(r"\b(?:ask\s+for|speak\s+(?:to|with)|talk\s+(?:to|with)|contact|call|reach|email|e-mail|write\s+to)\s+$", re.I)
-_OURS = re.compile(r"^\s*(?:,\s*)?(?:on|in|at|from|of)\s+our\b|^\s*(?:,\s*)?(?:at\s+)?(?:ext\.?|extension|x)\s*\d", re.I)
+_OURS = re.compile(r"^\s*(?:,\s*)?(?:on|in|at|from|of)\s+our\b|^\s*(?:,\s*)?(?:on|in|from)\s+(?:the\s+)?(?:customer|client|member|patient|billing|"
+                   r"accounts?|payments?|collections?|service)\b|^\s*(?:,\s*)?(?:at\s+)?(?:ext\.?|extension|x)\s*\d", re.I)
 
 
 def _staff_reference(sentence: str, toks: list[tuple[str, int, int]], lo: int, hi: int) -> bool:
@@ -147,6 +152,8 @@ def in_name(sentence: str, a: int, b: int) -> bool:
             return True  # Lien Nguyen, Patient Accounts Representative
     head = run[-1].replace("’", "'") if run else ""
     matched = {t.lower().rstrip(".,") for t, _s, _e in (toks[i] for i in inside)}
+    if head in _ORGANISATION and not (head in matched):
+        return True  # "the Franklin County Police Athletic League": an organisation, whatever its name holds
     if any(t.replace("’", "'").removesuffix("'s") in AUTHORITY for t in run if t not in matched):
         return False  # "the Department of Homeland Security", "Sheriff's Office": an authority's name
     if head in AUTHORITY or head.endswith("'s") and head[:-2] in AUTHORITY:

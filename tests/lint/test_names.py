@@ -28,6 +28,10 @@ def named(sentence: str, word: str) -> bool:
     ("Ask for Dana Sheriff on our payments team.", "Sheriff"),  # the sender's own staff
     ("Your auto loan financed a 2019 Ford Police Interceptor Utility.", "Police"),  # a modifier inside a name
     ("The practice is located next to the Sheriff's Row Shopping Center.", "Sheriff"),
+    ("Please ask for Dana Sheriff in customer care if you'd like to schedule a visit.", "Sheriff"),
+    ("Contact officer: Daniel Sheriff, Client Services.", "Sheriff"),
+    ("Our staff volunteer each spring with the Franklin County Police Athletic League.", "Police"),  # an organisation
+    ("Elective: Junior Detectives and Police Science, Grade 7.", "Police"),
 ])
 def test_business_product_and_person_names(sentence, word):
     assert named(sentence, word)

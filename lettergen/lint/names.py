@@ -36,7 +36,7 @@ _LABELS = {"name", "patient", "customer", "client", "member", "debtor", "consume
 _ROLES = {"representative", "manager", "specialist", "coordinator", "supervisor", "agent", "associate", "analyst",
           "director", "administrator", "advisor", "adviser", "assistant", "clerk", "accountant", "counselor",
           "consultant", "receptionist", "owner", "president", "controller", "treasurer", "secretary", "chair",
-          "ceo", "cfo", "coo", "vp", "partner", "bookkeeper", "collector", "dds", "md", "dvm", "cpa", "rn", "np"}
+          "ceo", "cfo", "coo", "vp", "partner", "bookkeeper", "collector", "lead", "dds", "md", "dvm", "cpa", "rn", "np"}
 """Job titles that follow a person's name in a signature line ("Lien Nguyen, Patient Accounts Representative")."""
 _PERSON_AUTHORITY = {"sheriff", "judge", "marshal", "constable", "trooper", "deputy", "counsel", "law"}
 """Authority words that are also surnames: after a title ("Ms. Rhonda Sheriff", "Mr. Alan Judge") they are names."""
@@ -60,7 +60,7 @@ media design designs gallery museum theatre theater cinema arena stadium park
 union bank savings lending
 street st st. road rd rd. avenue ave ave. lane ln drive dr boulevard blvd way place plaza square court-yard
 meadow meadows hill hills creek river valley bay beach heights
-science sciences studies course courses class classes elective curriculum center centre mall shopping bbq barbecue smokehouse steakhouse grillhouse cafeteria pantry truck trucks utility interceptor sedan coupe wagon
+control science sciences studies course courses class classes elective curriculum center centre mall shopping bbq barbecue smokehouse steakhouse grillhouse cafeteria pantry truck trucks utility interceptor sedan coupe wagon
 break rooms room escape sealant kit kits plan edition series show app apps pro plus tv storage rodeo set sets toy
 scanner monitoring security mobile shield guard playhouse grounds marina network directory
 """.split())
@@ -145,6 +145,8 @@ def in_name(sentence: str, a: int, b: int) -> bool:
     if len(names) >= 2 and not any(t in AUTHORITY for t in names if t not in matched_words(toks, inside)):
         if lo >= 2 and toks[lo - 1][0] == ":" and toks[lo - 2][0].lower() in _LABELS:
             return True  # Patient name: Sheriff A. Coleman
+        if lo >= 2 and toks[lo - 1][0] == "," and toks[lo - 2][0].lower() in _ROLES:
+            return True  # Our accounts manager, Sheriff Adeyemi, can answer billing questions
         if _staff_reference(sentence, toks, lo, hi):
             return True  # Ask for Dana Sheriff on our payments team
         if (hi + 2 < len(toks) and toks[hi + 1][0] == ","

@@ -32,6 +32,8 @@ def named(sentence: str, word: str) -> bool:
     ("Contact officer: Daniel Sheriff, Client Services.", "Sheriff"),
     ("Our staff volunteer each spring with the Franklin County Police Athletic League.", "Police"),  # an organisation
     ("Elective: Junior Detectives and Police Science, Grade 7.", "Police"),
+    ("Our accounts manager, Sheriff Adeyemi, can answer billing questions.", "Sheriff"),  # after a job title
+    ("Vendor invoice: Judgement Day Pest Control, quarterly service for Suite 4.", "Judgement"),
 ])
 def test_business_product_and_person_names(sentence, word):
     assert named(sentence, word)

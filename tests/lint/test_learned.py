@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 from lettergen.errors import PackError
 from lettergen.lint import LintContext, lint_text, load_packs
@@ -110,3 +111,19 @@ def test_a_bad_model_rule_is_a_clear_pack_error(tmp_path: Path, change: dict, sa
     (pack / "Learned.yml").write_text(yaml.safe_dump(rule), encoding="utf-8")
     with pytest.raises(PackError, match=says):
         load_pack(pack)
+
+
+def test_the_held_out_rounds_never_tuned_on_are_not_training_data():
+    """tests/data/lint_unseen/ holds rounds measured once and never tuned on: the model must not have learned them,
+    and the in-sample guard (test_rules) must not cover them."""
+    from train_lint_model import trained_on
+
+    unseen = sorted((ROOT / "tests" / "data" / "lint_unseen").glob("*.yaml"))
+    assert unseen, "no held-out rounds to measure on"
+    trained = {p.resolve() for p in trained_on()}
+    assert not [p for p in unseen if p.resolve() in trained]
+    # a writer may repeat a stock sentence another writer wrote ("This communication is from a debt collector."):
+    # bench/lint_quality.py prints the figures on the sentences new to the tuning data beside the whole rounds'
+    for p in unseen:
+        items = yaml.safe_load(p.read_text(encoding="utf-8"))
+        assert len(items) >= 200 and all({"text", "provision", "kind"} <= set(x) for x in items), p.name

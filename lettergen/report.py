@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import unicodedata
 from decimal import Decimal
@@ -11,6 +9,7 @@ from typing import Any
 
 from babel.numbers import format_currency
 
+from lettergen.csvout import csv_text
 from lettergen.load import rejected_account_ids
 from lettergen.models import LetterJob
 from lettergen.plan import PlanResult
@@ -79,12 +78,8 @@ PLAN_CSV_COLUMNS = ("account_id", "name", "outcome", "stage", "skip", "days_past
 
 
 def plan_csv(result: PlanResult) -> str:
-    buf = io.StringIO()
-    w = csv.DictWriter(buf, fieldnames=PLAN_CSV_COLUMNS, lineterminator="\n")
-    w.writeheader()
-    for rec in plan_records(result):
-        w.writerow({**rec, "invoices": ";".join(rec["invoices"])})
-    return buf.getvalue()
+    return csv_text(PLAN_CSV_COLUMNS, ([";".join(rec["invoices"]) if c == "invoices" else rec.get(c, "")
+                                        for c in PLAN_CSV_COLUMNS] for rec in plan_records(result)))
 
 
 def width(s: str) -> int:

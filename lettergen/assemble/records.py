@@ -7,8 +7,6 @@ pikepdf (about 1 ms a letter), never re-rendered.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import re
 from collections.abc import Iterable, Sequence
@@ -17,6 +15,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from lettergen.csvout import csv_text
 from lettergen.load import rejected_account_ids
 from lettergen.models import Letter, Rejection, Skip, SlimLetter
 from lettergen.report import money
@@ -101,12 +100,8 @@ def manifest_records(produced: Iterable[Produced], pieces: Sequence[Any] = ()) -
 
 
 def manifest_csv(records: list[dict[str, Any]]) -> str:
-    buf = io.StringIO()
-    w = csv.DictWriter(buf, fieldnames=MANIFEST_COLUMNS, lineterminator="\n")
-    w.writeheader()
-    for r in records:
-        w.writerow({**r, "address_lines": " | ".join(r["address_lines"])})
-    return buf.getvalue()
+    return csv_text(MANIFEST_COLUMNS, ([" | ".join(r["address_lines"]) if c == "address_lines" else r.get(c, "")
+                                         for c in MANIFEST_COLUMNS] for r in records))
 
 
 def manifest_json(records: list[dict[str, Any]], batch_id: str, as_of: date) -> str:
@@ -115,21 +110,15 @@ def manifest_json(records: list[dict[str, Any]], batch_id: str, as_of: date) -> 
 
 
 def skipped_csv(skips: Iterable[Skip]) -> str:
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(["account_id", "name", "reason_code", "reason", "days_past_due", "amount_due", "currency"])
-    for s in skips:
-        w.writerow([s.account.id, s.account.name, s.code.value, s.reason, s.days_past_due, str(s.amount_due), s.currency])
-    return buf.getvalue()
+    return csv_text(["account_id", "name", "reason_code", "reason", "days_past_due", "amount_due", "currency"],
+                    ([s.account.id, s.account.name, s.code.value, s.reason, s.days_past_due, str(s.amount_due), s.currency]
+                     for s in skips))
 
 
 def rejected_csv(rejections: Iterable[Rejection]) -> str:
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(["file", "row", "column", "account_id", "code", "reason"])
-    for r in rejections:
-        w.writerow([r.file, "" if r.row is None else r.row, r.column or "", r.account_id or "", r.code, r.reason])
-    return buf.getvalue()
+    return csv_text(["file", "row", "column", "account_id", "code", "reason"],
+                    ([r.file, "" if r.row is None else r.row, r.column or "", r.account_id or "", r.code, r.reason]
+                     for r in rejections))
 
 
 HELD_COLUMNS = ("account_id", "name", "stage", "tone", "template", "rule", "level", "message", "citation", "match")
@@ -137,14 +126,9 @@ HELD_COLUMNS = ("account_id", "name", "stage", "tone", "template", "rule", "leve
 
 def held_csv(held: Iterable[tuple[Letter | SlimLetter, Sequence[Any]]]) -> str:
     """One row per finding of every held letter: what stopped it, and the rule it rests on."""
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(HELD_COLUMNS)
-    for letter, findings in held:
-        job = letter.job
-        for f in findings:
-            w.writerow([job.account.id, job.account.name, job.stage, letter.tone, letter.template, f.rule, f.level, f.message, f.citation, f.match])
-    return buf.getvalue()
+    return csv_text(HELD_COLUMNS, ([letter.job.account.id, letter.job.account.name, letter.job.stage, letter.tone,
+                                    letter.template, f.rule, f.level, f.message, f.citation, f.match]
+                                   for letter, findings in held for f in findings))
 
 
 @dataclass

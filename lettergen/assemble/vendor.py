@@ -22,8 +22,6 @@ size, duplex, envelope, groups, totals and the SHA-256 of every file in
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -31,6 +29,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from lettergen.csvout import csv_text
 from lettergen.assemble.records import Produced, printed_pages
 from lettergen.assemble.checksums import sha256_file
 from lettergen.postal.envelope import Envelope
@@ -143,11 +142,6 @@ def write_mail(folder: Path, chunks: Path, produced: Sequence[Produced], policy:
 def vendor_csv(rows: Sequence[dict[str, Any]], columns: dict[str, str] | None) -> str:
     """The manifest with the vendor's column names, in the vendor's order (default: ours, all of them)."""
     mapping = columns or {c: c for c in VENDOR_COLUMNS}
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(list(mapping.values()))
-    for r in rows:
-        w.writerow([r[c] for c in mapping])
-    return buf.getvalue()
+    return csv_text(list(mapping.values()), ([r[c] for c in mapping] for r in rows))
 
 

@@ -1,0 +1,104 @@
+"""Hostile input (issue 14): what an attacker or a careless export puts in a cell must not become a formula in the
+spreadsheets staff and vendors open, an address must never lose a line, and a failure the user can fix is one
+paragraph and an exit code, never a traceback."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT, SAMPLES
+from lettergen.csvout import csv_text, defuse
+
+POLICY = SAMPLES / "policy.yaml"
+TONES = ROOT / "tone_profiles"
+FORMULAS = ['=HYPERLINK("http://x","click")', "+SUM(A1:A9)", "-2+3", "@cmd", "\t=1+1", "\r=1+1"]
+
+
+def cells(path: Path) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(path.read_text(encoding="utf-8"), newline="")))
+
+
+def live_formulas(path: Path) -> list[str]:
+    """Cells a spreadsheet would run: they start with = + - @ (or a tab or CR) and are no plain number."""
+    return [c for row in cells(path) for c in row if c != defuse(c)]
+
+
+@pytest.mark.parametrize("value", FORMULAS)
+def test_a_formula_cell_is_defused_with_a_quote(value):
+    assert defuse(value) == "'" + value
+    (row,) = list(csv.reader(io.StringIO(csv_text(["name"], [[value]]), newline="")))[1:]
+    assert row == ["'" + value]  # the spreadsheet shows the text, the quote hidden
+
+
+@pytest.mark.parametrize("value", ["-12.50", "+3", "1234", "-0.5", "0", "Margaret O'Connell", "", "ACC-1001", "a=b"])
+def test_numbers_and_ordinary_text_are_written_as_they_are(value):
+    assert defuse(value) == value
+
+
+def hostile_export(tmp_path: Path) -> Path:
+    """One account of each fate, every free-text cell a formula: mailed, skipped (in dispute), rejected (a bad
+    amount) and held (the edited tone threatens, so the gate stops it)."""
+    accounts = tmp_path / "accounts.csv"
+    accounts.write_text(
+        "account_id,name,attention,address1,city,region,postal_code,tone,in_dispute,invoice_number,due_date,balance\n"
+        '@MAIL-1,"=HYPERLINK(""http://x"",""click"")",+Attn,"=1+1 Main St",Albany,NY,12207,,no,=INV-1,2026-10-01,200.00\n'
+        "-SKIP-2,+SUM(A1:A9),,2 Main St,Albany,NY,12207,,yes,-INV-2,2026-10-01,300.00\n"
+        "=REJ-3,@cmd,,3 Main St,Albany,NY,12207,,no,@INV-3,2026-10-01,=1+2\n"
+        '+HELD-4,"-2+3",,4 Main St,Albany,NY,12207,firm,no,+INV-4,2026-10-01,400.00\n',
+        encoding="utf-8",
+    )
+    return accounts
+
+
+def threatening_tones(tmp_path: Path) -> Path:
+    tones = tmp_path / "tones"
+    shutil.copytree(TONES, tones)
+    firm = tones / "firm.yaml"
+    firm.write_text(firm.read_text(encoding="utf-8").replace(
+        'closing: "We expect to hear from you by that date."',
+        'closing: "If we do not hear from you, expect a visit from the sheriff."'), encoding="utf-8")
+    return tones
+
+
+def test_no_csv_the_batch_writes_holds_a_live_formula(lettergen, tmp_path):
+    accounts, tones, out = hostile_export(tmp_path), threatening_tones(tmp_path), tmp_path / "out"
+    r = lettergen("batch", accounts, "--policy", POLICY, "--as-of", "2026-11-27", "--out", out, "--tones", tones,
+                  "--jobs", "1", "--draft")
+    assert r.code == 0, r
+    folder = out / "draft-2026-11-27-001"
+    written = sorted(folder.rglob("*.csv"))
+    names = {p.relative_to(folder).as_posix() for p in written}
+    assert {"manifest.csv", "skipped.csv", "rejected.csv", "held.csv"} <= names
+    assert any(n.startswith("mail/manifest-") for n in names), names
+    for path in written:
+        assert not live_formulas(path), (path.name, live_formulas(path))
+    # each account's cells are there, defused, in the file of its fate
+    text = {n: (folder / n).read_text(encoding="utf-8") for n in names}
+    assert "'@MAIL-1" in text["manifest.csv"] and "'=HYPERLINK" in text["manifest.csv"]
+    assert "'-SKIP-2" in text["skipped.csv"] and "'+SUM(A1:A9)" in text["skipped.csv"]
+    assert "'=REJ-3" in text["rejected.csv"]
+    assert "'+HELD-4" in text["held.csv"] and "'-2+3" in text["held.csv"]
+    mail = next(n for n in names if n.startswith("mail/manifest-"))
+    assert "'@MAIL-1" in text[mail]
+    # amounts stay numbers a vendor's system reads
+    (mailed,) = list(csv.DictReader(io.StringIO(text["manifest.csv"])))
+    assert mailed["amount_due"] == "200.00"
+    # the JSON manifest keeps the exact values
+    doc = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    assert [x["account_id"] for x in doc["letters"]] == ["@MAIL-1"]
+    assert doc["letters"][0]["name"] == '=HYPERLINK("http://x","click")'
+
+
+def test_plan_csv_defuses_formulas(lettergen, tmp_path):
+    r = lettergen("plan", hostile_export(tmp_path), "--policy", POLICY, "--as-of", "2026-11-27", "--format", "csv")
+    assert r.code in (0, 1), r
+    rows = list(csv.reader(io.StringIO(r.out)))
+    flat = [c for row in rows for c in row]
+    assert "'@MAIL-1" in flat and "'-SKIP-2" in flat
+    assert all(c == defuse(c) for c in flat), [c for c in flat if c != defuse(c)]

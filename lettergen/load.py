@@ -25,6 +25,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -234,15 +235,15 @@ def _tree_rows(path: Path, mapping: ColumnMapping, encoding: str | None) -> tupl
         item = dict(item)
         nested = item.pop("invoices", None)
         address = item.pop("address", None)
+        street: list[Any] | None = None
         if isinstance(address, dict):
             lines = address.get("lines") or []
-            if isinstance(lines, str):
-                lines = [lines]
-            for i, line in enumerate(lines[:3], start=1):
-                item[f"address{i}"] = line
+            street = [lines] if isinstance(lines, str) else list(lines) if isinstance(lines, list) else [lines]
             for k, val in address.items():
                 if k != "lines":
                     item[k] = val
+        elif isinstance(address, list):
+            street = list(address)
         elif address is not None:
             item["address1"] = address
         flags = item.pop("flags", None)
@@ -253,6 +254,9 @@ def _tree_rows(path: Path, mapping: ColumnMapping, encoding: str | None) -> tupl
             item["promise_date"] = promise.get("date")
             item["promise_amount"] = promise.get("amount")
         values, extra, where = _map_record(item, mapping, base)
+        if street is not None:  # every line of address.lines, however many: the loader checks the count
+            values[STREET_LINES] = ["" if x is None else str(x) for x in street]
+            where[STREET_LINES] = f"{base}.address.lines"
         row = RawRow(label, pos, values, extra, where)
         accounts.append(row)
         if nested is None:
@@ -294,6 +298,50 @@ class _RowError(LettergenError):
     def __init__(self, column: str | None, reason: str, code: str) -> None:
         super().__init__(reason)
         self.column, self.reason, self.code = column, reason, code
+
+
+STREET_LINES = "__street_lines__"
+"""A JSON/YAML account's ``address.lines``, every one of them (CSV and Excel give address1..address3)."""
+MAX_ADDRESS_LINES = 6
+"""An address block (name, attention, street lines, city line, country) of more lines than this does not fit an
+envelope window (USPS Publication 28 and the vendors' windows: about six lines); such an account is rejected,
+never cut."""
+_MARKUP = re.compile(r"<\s*/?\s*[A-Za-z!?]|&#?[A-Za-z0-9]+;|[<>]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff]")
+
+
+def address_block_size(name: str, attention: str, address: Address) -> int:
+    """How many lines the address block prints: name, attention (when not the name), street lines, the city line,
+    and the country line of a foreign address (a US sender's view; lettergen.compose.recipient_lines prints it)."""
+    return (1 + (1 if attention and attention != name else 0) + len(address.lines)
+            + (1 if (address.city or address.region or address.postal_code) else 0) + (0 if address.country == "US" else 1))
+
+
+def _street_lines(row: RawRow, v: Any) -> tuple[tuple[str, ...], str]:
+    """The street lines of an account, each one kept: a cell holding line breaks gives one line per break (an
+    export may put the whole street address in one cell). A line with markup or control characters is refused:
+    it is no part of a postal address, and a window or a mail house's software would show or run it."""
+    if STREET_LINES in row.values:
+        cells = [(STREET_LINES, c) for c in row.values[STREET_LINES]]
+    else:
+        cells = [(f"address{i}", v(f"address{i}")) for i in (1, 2, 3)]
+    out: list[str] = []
+    first = next((c for c, cell in cells if _text(cell)), "address1")
+    for column, cell in cells:
+        for part in re.split(r"\r\n|\r|\n|\u2028|\u2029|\x0b|\x0c", _text(cell)):
+            line = " ".join(part.split()) if not _CONTROL.search(part.replace("\t", " ")) else part
+            if not line.strip():
+                continue
+            label = column
+            if _CONTROL.search(line):
+                bad = next(ch for ch in line if _CONTROL.match(ch))
+                raise _RowError(label, f"the street line {line.strip()[:40]!r} holds the control character U+{ord(bad):04X}; "
+                                       "remove it in the export", "bad_address")
+            if _MARKUP.search(line):
+                raise _RowError(label, f"the street line {line[:40]!r} holds markup ('<', '>' or an HTML entity), which is "
+                                       "no part of a postal address; correct the address in the export", "bad_address")
+            out.append(line)
+    return tuple(out), (STREET_LINES if STREET_LINES in row.values else first)
 
 
 def _text(v: Any) -> str:
@@ -449,8 +497,7 @@ class _Builder:
             promise_amount = _parse_money(v("promise_amount"), "promise_amount", required=False)
             if promise_amount is not None and promise_date is None:
                 raise _RowError("promise_date", "a promise amount is given without a promise date; add the date the client promised to pay by", "missing_value")
-            lines = tuple(_text(v(f"address{i}")) for i in (1, 2, 3))
-            lines = tuple(line for line in lines if line)
+            lines, column = _street_lines(primary, v)
             in_dispute = _parse_bool(v("in_dispute"), "in_dispute")
             dnc = _parse_bool(v("do_not_contact"), "do_not_contact")
             locale = _locale(v("locale"), "locale")
@@ -460,6 +507,18 @@ class _Builder:
         if len(g.rejections) > errors_before:
             return None
         address = Address(lines=lines, city=_text(v("city")), region=region, postal_code=_text(v("postal_code")), country=country)
+        attention = _text(v("attention"))
+        block = address_block_size(name, attention, address)
+        if block > MAX_ADDRESS_LINES:
+            self.reject(
+                g, primary, column,
+                f"the address has {block} lines (name{', attention' if attention and attention != name else ''}, "
+                f"{len(lines)} street line{'s' if len(lines) != 1 else ''}, city line{', country' if country != 'US' else ''}); "
+                f"a mailable address has at most {MAX_ADDRESS_LINES}, so lettergen would have to cut it: shorten or "
+                "combine the street lines in the export",
+                "address_too_long",
+            )
+            return None
         if address.is_missing():
             self.reject(g, primary, "address1", "the postal address is missing; a letter cannot be mailed without a street line", "missing_address")
             return None

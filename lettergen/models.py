@@ -42,7 +42,8 @@ class _Frozen(BaseModel):
 
 
 class Address(_Frozen):
-    """A postal address. ``lines`` are street lines (1-3), the rest are separate fields."""
+    """A postal address. ``lines`` are the street lines (every one the export gives; the loader rejects an address
+    too long for a window), the rest are separate fields."""
 
     lines: tuple[str, ...]
     city: str = ""

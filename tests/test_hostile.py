@@ -102,3 +102,71 @@ def test_plan_csv_defuses_formulas(lettergen, tmp_path):
     flat = [c for row in rows for c in row]
     assert "'@MAIL-1" in flat and "'-SKIP-2" in flat
     assert all(c == defuse(c) for c in flat), [c for c in flat if c != defuse(c)]
+
+
+# ----------------------------------------------------------------------------- addresses are never cut
+
+
+def json_export(tmp_path: Path, street: list[str], **extra: object) -> Path:
+    path = tmp_path / "accounts.json"
+    path.write_text(json.dumps([{
+        "account_id": "J-1", "name": "Jo Lin", **extra,
+        "address": {"lines": street, "city": "Albany", "region": "NY", "postal_code": "12207"},
+        "invoices": [{"invoice_number": "I-1", "due_date": "2026-10-01", "balance": "100.00"}],
+    }]), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("street", [["1 Main St"], ["Building 4", "1 Main St"], ["Unit 9", "Building 4", "Rear", "1 Main St"]])
+def test_every_street_line_is_kept_up_to_the_limit(tmp_path, street):
+    from lettergen.load import load_accounts
+
+    res = load_accounts(json_export(tmp_path, street))
+    assert not res.rejections, res.rejections
+    assert res.accounts[0].address.lines == tuple(street)
+
+
+@pytest.mark.parametrize("n", [5, 9])
+def test_a_json_address_too_long_for_the_window_is_rejected_not_cut(lettergen, tmp_path, n):
+    street = [f"Line {i}" for i in range(1, n + 1)]
+    r = lettergen("plan", json_export(tmp_path, street), "--policy", POLICY, "--as-of", "2026-11-27", "--format", "json")
+    doc = json.loads(r.out)
+    (rej,) = doc["rejections"]
+    assert rej["account_id"] == "J-1" and rej["code"] == "address_too_long"
+    assert f"{n + 2} lines" in rej["reason"] and "at most 6" in rej["reason"], rej
+    assert rej["column"] == "accounts[1].address.lines"
+    assert not [a for a in doc["accounts"] if a.get("outcome") == "letter"]
+
+
+def test_line_breaks_in_a_csv_cell_become_lines(tmp_path):
+    from lettergen.load import load_accounts
+
+    path = tmp_path / "accounts.csv"
+    path.write_text('account_id,name,address1,city,region,postal_code,invoice_number,due_date,balance\n'
+                    'C-1,Jo Lin,"Building 4\r\nRear Entrance\n1 Main St",Albany,NY,12207,I-1,2026-10-01,100.00\n',
+                    encoding="utf-8")
+    res = load_accounts(path)
+    assert res.accounts[0].address.lines == ("Building 4", "Rear Entrance", "1 Main St")
+
+
+def test_a_csv_cell_of_eleven_lines_is_rejected_with_its_count(lettergen, tmp_path):
+    path = tmp_path / "accounts.csv"
+    cell = "\n".join(f"Line {i}" for i in range(1, 12))
+    path.write_text('account_id,name,address1,city,region,postal_code,invoice_number,due_date,balance\n'
+                    f'C-2,Jo Lin,"{cell}",Albany,NY,12207,I-1,2026-10-01,100.00\n', encoding="utf-8")
+    r = lettergen("plan", path, "--policy", POLICY, "--as-of", "2026-11-27", "--format", "json")
+    (rej,) = json.loads(r.out)["rejections"]
+    assert rej["code"] == "address_too_long" and "13 lines" in rej["reason"] and rej["column"] == "address1", rej
+
+
+@pytest.mark.parametrize("line, what", [
+    ('<link rel=stylesheet href="http://evil.example/x.css">', "markup"),
+    ("1 Main St<script>", "markup"),
+    ("1 Main &#60;St", "markup"),
+    ("1 Main\x00 St", "U+0000"),
+    ("1 Main\u202e St", "U+202E"),
+])
+def test_a_street_line_with_markup_or_control_characters_is_rejected(lettergen, tmp_path, line, what):
+    r = lettergen("plan", json_export(tmp_path, [line]), "--policy", POLICY, "--as-of", "2026-11-27", "--format", "json")
+    (rej,) = json.loads(r.out)["rejections"]
+    assert rej["code"] == "bad_address" and what in rej["reason"] and rej["column"] == "accounts[1].address.lines", rej

@@ -10,13 +10,17 @@ batch is either mailed-and-recorded or not there at all.
 
 from __future__ import annotations
 
+import errno
 import gc
 import os
+import re
 import shutil
+import tempfile
 import time
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
@@ -160,7 +164,43 @@ class BatchResult:
 _RENDERER: Any = None
 
 
-def _init_worker(templates_dir: str, as_of: date, envelope: str, draft: bool = False) -> None:
+def _die_with_parent(parent: int) -> None:
+    """Ask the kernel to kill this worker when the batch process that started it ends, however it ends (kill -9
+    included): a worker left running would hold ~170 MB for nothing. Linux only (``prctl(PR_SET_PDEATHSIG)``);
+    elsewhere the pool's own shutdown is all there is."""
+    import ctypes
+    import signal
+    import sys
+
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, int(signal.SIGKILL), 0, 0, 0)  # PR_SET_PDEATHSIG = 1
+    except (OSError, AttributeError):  # pragma: no cover - no libc prctl
+        return
+    if os.getppid() != parent:  # the parent died before the request took effect
+        os._exit(1)
+
+
+_INIT_ERROR: BaseException | None = None
+"""What went wrong while a worker started (e.g. a full temporary folder when WeasyPrint copies the fonts): kept and
+raised by the worker's first chunk, so the batch reports it, instead of a pool that just says it broke."""
+
+
+def _init_worker(templates_dir: str, as_of: date, envelope: str, draft: bool = False, parent: int = 0) -> None:
+    global _INIT_ERROR
+    if parent:
+        _die_with_parent(parent)
+        try:
+            _start_renderer(templates_dir, as_of, envelope, draft)
+        except Exception as exc:  # noqa: BLE001  (raised again, whole, by the first chunk)
+            _INIT_ERROR = exc
+        return
+    _start_renderer(templates_dir, as_of, envelope, draft)
+
+
+def _start_renderer(templates_dir: str, as_of: date, envelope: str, draft: bool) -> None:
     global _RENDERER
     from lettergen.typeset.pdf import PdfRenderer
 
@@ -248,6 +288,8 @@ def _render_parts(task: _ChunkTask, indices: list[int], stem: str,
 def _typeset_chunk(task: _ChunkTask) -> _ChunkResult:
     """Render one chunk, check every letter's first page against the envelope windows on the PDF itself,
     and write the chunk PDF plus each mailable letter's PDF (cut from it) and DOCX. Runs in a worker."""
+    if _INIT_ERROR is not None:
+        raise _INIT_ERROR
     folder = Path(task.folder)
     n = len(task.sections)
     parts: list[tuple[str, bytes, list[int], list[int], list[int], list[list[str]], list[str]]] = []
@@ -306,7 +348,8 @@ class _Typesetter:
             import weasyprint  # noqa: F401  imported once here, its pages are shared by every worker
 
             gc.freeze()
-            self.pool = ProcessPoolExecutor(max_workers=self.jobs, initializer=_init_worker, initargs=self.args)
+            self.pool = ProcessPoolExecutor(max_workers=self.jobs, initializer=_init_worker,
+                                            initargs=(*self.args, os.getpid()))
         else:
             _init_worker(*self.args)
         return self
@@ -393,11 +436,19 @@ class Approved:
 
 @dataclass(frozen=True)
 class BatchFolder:
-    """The batch's folder: written as ``tmp`` and moved to ``final`` when complete."""
+    """The batch's folder: written as ``tmp`` and moved to ``final`` when complete. ``lock`` holds the output
+    folder's lock file open (one batch at a time writes into a folder); ``cleaned`` names the unfinished folders of
+    stopped runs that were removed."""
 
     batch_id: str
     tmp: Path
     final: Path
+    lock: Any = None
+    cleaned: tuple[str, ...] = ()
+
+    def release(self) -> None:
+        if self.lock is not None:
+            self.lock.close()  # closing the file drops the lock (closing twice is harmless)
 
 
 @dataclass
@@ -438,23 +489,68 @@ def run_batch(
         approved = approval_step(result, policy, options)
     with _step(observer, "lint_load"):
         packs = load_packs(names=list(options.packs) if options.packs else None)
+    serial = first_imb_serial(policy, ledger, len(result.jobs))
     folder = reserve_folder(options, as_of, ledger)
     try:
-        done = typeset_step(result, policy, as_of, options, formats, folder, approved.composer, packs,
-                            first_imb_serial(policy, ledger), progress, observer)
-        with _step(observer, "merge", len(done.produced)):
-            merge_step(done, folder, policy, as_of, options, formats)
-        with _step(observer, "assemble", len(done.produced)):
-            files = assemble_step(loaded, result, done, policy, as_of, options, formats, folder)
-    except BaseException:
-        shutil.rmtree(folder.tmp, ignore_errors=True)
-        raise
-    recorded = False
-    if options.record and not options.draft:
-        with _step(observer, "record", len(done.produced)):
-            recorded = record_step(ledger, folder, as_of, done, approved, packs, files)
+        try:
+            done = typeset_step(result, policy, as_of, options, formats, folder, approved.composer, packs, serial,
+                                progress, observer)
+            with _step(observer, "merge", len(done.produced)):
+                merge_step(done, folder, policy, as_of, options, formats)
+            with _step(observer, "assemble", len(done.produced)):
+                files = assemble_step(loaded, result, done, policy, as_of, options, formats, folder)
+        except OSError as exc:
+            if exc.errno not in _DISK_FULL:
+                raise
+            raise AssembleError(disk_full_message(folder, exc, len(result.jobs))) from None
+        except BrokenProcessPool:
+            raise TypesetError(
+                "a typesetting worker process ended abruptly (the system may have stopped it for want of memory: "
+                "see `dmesg`, or run with fewer --jobs). The unfinished batch folder was removed and nothing was "
+                "recorded; run the batch again.") from None
+        finally:
+            if not folder.final.exists():
+                shutil.rmtree(folder.tmp, ignore_errors=True)
+        recorded = False
+        if options.record and not options.draft:
+            with _step(observer, "record", len(done.produced)):
+                recorded = record_step(ledger, folder, as_of, done, approved, packs, files)
+    finally:
+        folder.release()
+    warnings = [f"removed {name}, the unfinished folder of an earlier batch that was stopped before it ended (nothing "
+                "of it was recorded)" for name in folder.cleaned]
     return BatchResult(batch_id=folder.batch_id, folder=folder.final, plan=result, produced=done.produced, pages=done.pages,
-                       recorded=recorded, held=done.held, lint_warnings=done.warnings, refused_urls=done.refused)
+                       recorded=recorded, held=done.held, lint_warnings=done.warnings, refused_urls=done.refused,
+                       warnings=warnings)
+
+
+_DISK_FULL = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
+
+
+def disk_full_message(folder: BatchFolder, exc: OSError, letters: int) -> str:
+    """One paragraph for a full disk: which folder, how much the batch had written, how much it needs."""
+    written = sum(f.stat().st_size for f in folder.tmp.rglob("*") if f.is_file()) if folder.tmp.exists() else 0
+    done = sum(1 for f in (folder.tmp / "letters").glob("*.pdf")) if (folder.tmp / "letters").exists() else 0
+    try:
+        free = shutil.disk_usage(folder.tmp.parent).free
+    except OSError:
+        free = 0
+    mb = lambda n: f"{n / 1e6:,.1f} MB"  # noqa: E731
+    need = written / done * letters * 1.2 if done else 0
+    what = "the disk is full" if exc.errno != errno.EFBIG else "a file grew past the size this system allows"
+    where = Path(exc.filename).parent if exc.filename else None
+    elsewhere = ""
+    if where is not None and not where.resolve().is_relative_to(folder.tmp.parent.resolve()):
+        elsewhere = f" (the file that could not be written is in {where})"
+    elif where is None:
+        elsewhere = (f" (while writing a file whose name the system did not give: if {folder.tmp.parent} has room, "
+                     f"it is the temporary folder {tempfile.gettempdir()}, where the typesetter copies its fonts; "
+                     "set TMPDIR to one with room)")
+    return (f"{folder.tmp.parent}: {what} ({exc.strerror}){elsewhere}; the batch had written {mb(written)}"
+            f"{f' for {done} of its {letters} letters' if done else ''} when it stopped, and {mb(free)} are free there now. "
+            "The unfinished batch folder was removed and nothing was recorded, so no letter counts as sent. "
+            + (f"Free about {mb(need)} (the whole batch, with room to spare) " if need else "Free space ")
+            + "or pass an --out on a disk with room, then run the batch again.")
 
 
 def plan_step(loaded: LoadResult, policy: Policy, as_of: date, ledger: Ledger) -> PlanResult:
@@ -485,24 +581,92 @@ def reserve_folder(options: BatchOptions, as_of: date, ledger: Ledger) -> BatchF
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise AssembleError(f"{out}: cannot create the output folder ({exc.strerror}); pass another --out.") from None
-    batch_id = options.batch_id or next_batch_id(out, as_of, ledger, options.draft)
-    final = out / batch_id
-    if final.exists():
-        raise AssembleError(f"{final}: a batch folder with this id exists already; choose another --out or batch id.")
-    tmp = out / f".{batch_id}.partial-{os.getpid()}"
-    shutil.rmtree(tmp, ignore_errors=True)
-    (tmp / "letters").mkdir(parents=True)
-    (tmp / ".chunks").mkdir()
-    return BatchFolder(batch_id, tmp, final)
+    lock = lock_output(out)
+    try:
+        cleaned = remove_stale_partials(out)
+        batch_id = options.batch_id or next_batch_id(out, as_of, ledger, options.draft)
+        final = out / batch_id
+        if final.exists():
+            raise AssembleError(f"{final}: a batch folder with this id exists already; choose another --out or batch id.")
+        tmp = out / f".{batch_id}.partial-{os.getpid()}"
+        (tmp / "letters").mkdir(parents=True)
+        (tmp / ".chunks").mkdir()
+    except OSError as exc:
+        lock.close()
+        raise AssembleError(f"{out}: cannot write the batch folder there ({exc.strerror}); free space or pass another --out.") from None
+    except BaseException:
+        lock.close()
+        raise
+    return BatchFolder(batch_id, tmp, final, lock, cleaned)
 
 
-def first_imb_serial(policy: Policy, ledger: Ledger) -> int | None:
-    """The IMb serial of the batch's first letter: after the highest the ledger recorded for the mailer id."""
+_PARTIAL = re.compile(r"^\.(?P<id>.+)\.partial-(?P<pid>\d+)$")
+
+
+class _DirLock:
+    """The operating system's lock (``flock``) on the output folder itself, held for the whole batch."""
+
+    def __init__(self, fd: int) -> None:
+        self.fd: int | None = fd
+
+    def close(self) -> None:
+        if self.fd is not None:
+            os.close(self.fd)  # closing drops the lock
+            self.fd = None
+
+
+def lock_output(out: Path) -> _DirLock:
+    """Lock the output folder for this run: a second batch into the same folder at the same time is refused,
+    naming the run that holds it. The lock is the operating system's (``flock`` on the folder): it ends with the
+    process however the process ends, kill -9 included, and leaves no file behind."""
+    import fcntl
+
+    fd = os.open(out, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        others = sorted({m["pid"] for p in out.iterdir() if (m := _PARTIAL.match(p.name))})
+        holder = f"process {', '.join(others)}" if others else "another process"
+        raise AssembleError(
+            f"{out}: another lettergen batch ({holder}) is writing into this folder now. Two batches at once would "
+            "number and send the same letters twice, so this one did not start; wait for the other to finish, then "
+            "run this one again (it sends only what the other did not).") from None
+    return _DirLock(fd)
+
+
+def remove_stale_partials(out: Path) -> tuple[str, ...]:
+    """Remove the unfinished batch folders (``.ID.partial-PID``) that stopped runs left in ``out``. Called with the
+    folder's lock held, so no live batch is writing any of them; returns their names, for the user to be told."""
+    gone = []
+    for p in sorted(out.iterdir()):
+        if p.is_dir() and _PARTIAL.match(p.name):
+            shutil.rmtree(p, ignore_errors=True)
+            gone.append(p.name)
+    return tuple(gone)
+
+
+def first_imb_serial(policy: Policy, ledger: Ledger, letters: int = 0) -> int | None:
+    """The IMb serial of the batch's first letter: after the highest the ledger recorded for the mailer id. Refused
+    (:class:`~lettergen.errors.ImbError`) before anything is typeset when the mailer id has fewer serials left than
+    the batch has letters."""
+    from lettergen.errors import ImbError
+
     if policy.mailing.imb is None:
         return None
     cfg = policy.mailing.imb
     last = ledger.last_imb_serial(cfg.barcode_id, cfg.service_type, cfg.mailer_id)
-    return cfg.serial_start if last is None else max(last + 1, cfg.serial_start)
+    first = cfg.serial_start if last is None else max(last + 1, cfg.serial_start)
+    top = 10 ** (15 - len(cfg.mailer_id)) - 1  # a 6-digit mailer id has 9-digit serials, a 9-digit one 6-digit serials
+    if letters and first + letters - 1 > top:
+        left = max(0, top - first + 1)
+        raise ImbError(
+            f"IMb serials of mailer id {cfg.mailer_id} run out: this batch has {letters} letter{'s' if letters != 1 else ''} "
+            f"and needs serials {first} to {first + letters - 1}, but the last serial a {len(cfg.mailer_id)}-digit mailer id "
+            f"has is {top} ({left} left; the ledger's highest is {last if last is not None else 'none'}). Nothing was "
+            "typeset or recorded. Ask USPS for another mailer id and set mailing.imb.mailer_id (and serial_start) in the "
+            "policy, or send fewer letters in this batch.")
+    return first
 
 
 def typeset_step(

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import signal
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -50,14 +54,44 @@ class LettergenGroup(click.Group):
     test's :class:`click.testing.CliRunner`."""
 
     def invoke(self, ctx: click.Context) -> object:
-        try:
-            return super().invoke(ctx)
-        except LettergenError as exc:
-            click.echo(f"lettergen: error: {exc.message}", err=True)
-            ctx.exit(exc.exit_code)
-        except KeyboardInterrupt:
-            click.echo("lettergen: interrupted; nothing was recorded", err=True)
-            ctx.exit(130)
+        with terminate_as_interrupt():
+            try:
+                return super().invoke(ctx)
+            except LettergenError as exc:
+                click.echo(f"lettergen: error: {exc.message}", err=True)
+                ctx.exit(exc.exit_code)
+            except KeyboardInterrupt:
+                click.echo(interrupted_message(), err=True)
+                ctx.exit(143 if _STOP["signal"] == signal.SIGTERM else 130)
+
+
+_STOP: dict[str, Any] = {"signal": None}
+
+
+def _on_sigterm(signum: int, frame: Any) -> None:
+    _STOP["signal"] = signum
+    raise KeyboardInterrupt
+
+
+@contextmanager
+def terminate_as_interrupt() -> Iterator[None]:
+    """SIGTERM (``kill PID``, a service manager stopping the run) is handled as Ctrl-C is: the unfinished batch
+    folder is removed, nothing is recorded, one line says so, and the exit status is 143 (128 + 15)."""
+    _STOP["signal"] = None
+    try:
+        old = signal.signal(signal.SIGTERM, _on_sigterm)
+    except ValueError:  # not the main thread: leave signals alone
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, old)
+
+
+def interrupted_message() -> str:
+    what = "terminated (SIGTERM)" if _STOP["signal"] == signal.SIGTERM else "interrupted"
+    return f"lettergen: {what}; any unfinished batch folder was removed and nothing was recorded"
 
 
 @click.group(cls=LettergenGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})

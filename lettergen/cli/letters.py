@@ -88,6 +88,8 @@ def batch(accounts: Path, policy_path: Path | None, as_of: str | None, out: Path
                         duplex=duplex, debug_windows=debug_windows, draft=draft)
     with _Bar() as bar:
         result = run_batch(loaded, pol, day, opts, progress=bar)
+    for note in result.warnings:
+        click.echo(f"lettergen: note: {note}", err=True)
     click.echo((result.folder / "summary.txt").read_text(encoding="utf-8"), nl=False)
     click.echo(f"\nBatch written to {result.folder}/")
     for name in ("batch.pdf", "batch.docx", "manifest.csv", "skipped.csv", "rejected.csv", "held.csv", "summary.txt",

@@ -483,6 +483,8 @@ def run_batch(
     if not formats:
         raise AssembleError(f"--format must name pdf, docx or both (got {', '.join(options.formats) or 'nothing'}).")
     ledger = Ledger(options.ledger_path)
+    if options.record and not options.draft:
+        ledger.check_writable()
     with _step(observer, "plan", len(loaded.accounts)):
         result = plan_step(loaded, policy, as_of, ledger)
     with _step(observer, "approvals", len(result.jobs)):

@@ -161,31 +161,98 @@ class Ledger:
     # ------------------------------------------------------------------ connection
     @contextmanager
     def _connect(self, write: bool) -> Iterator[sqlite3.Connection]:
+        """A connection: read-write for ``write``, else read-only (``mode=ro``; ``immutable=1`` where even that cannot
+        open, e.g. a write-ahead-log ledger on a read-only file system), so reading never changes the file."""
         if write:
             try:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
                 raise LedgerError(f"{self.path}: cannot create the ledger's folder ({exc.strerror}); pass another --ledger path.") from None
         try:
-            con = sqlite3.connect(self.path, timeout=self.timeout, isolation_level=None)
-        except sqlite3.Error as exc:
+            con = self._open(write)
+        except sqlite3.OperationalError as exc:
             raise LedgerError(f"{self.path}: cannot open the ledger ({exc}); check the path and its permissions.") from None
+        except sqlite3.DatabaseError as exc:
+            raise self._not_ours(exc) from None
         try:
-            con.execute("PRAGMA foreign_keys = ON")
             con.execute(f"PRAGMA busy_timeout = {int(self.timeout * 1000)}")
-            self._migrate(con)
+            self._check_foreign(con)
+            if write:
+                con.execute("PRAGMA foreign_keys = ON")
+                self._migrate(con)
+            elif self._needs_upgrade(con):
+                con.close()
+                with self._connect(write=True):  # upgrade the schema once (a read-only ledger says so, in plain words)
+                    pass
+                con = self._open(write)
             yield con
         except sqlite3.OperationalError as exc:
             if "locked" in str(exc) or "busy" in str(exc):
                 raise self._busy() from None
+            if "readonly" in str(exc) or "read-only" in str(exc):
+                raise LedgerError(
+                    f"{self.path}: the ledger is read-only ({exc}), and a batch must record the letters it makes there. "
+                    "Nothing was recorded. Give this user write access to the file and its folder, or pass --ledger "
+                    "with a writable copy; plan, history, ledger show and verify only read and work as it is.") from None
             raise LedgerError(f"{self.path}: ledger error ({exc}).") from None
         except sqlite3.DatabaseError as exc:
-            raise LedgerError(
-                f"{self.path}: is not a lettergen ledger ({exc}); pass the right file with --ledger, "
-                "or move this one aside to start a new ledger."
-            ) from None
+            raise self._not_ours(exc) from None
         finally:
             con.close()
+
+    def _not_ours(self, exc: Exception) -> LedgerError:
+        return LedgerError(f"{self.path}: is not a lettergen ledger ({exc}); pass the right file with --ledger, "
+                           "or move this one aside to start a new ledger.")
+
+    def check_writable(self) -> None:
+        """Refuse, before a batch does any work, a ledger it could not record in: a read-only file, folder or file
+        system (SQLite also writes its journal files beside the ledger)."""
+        import os
+
+        folder = self.path.parent if self.path.parent.exists() else next(
+            (p for p in self.path.parents if p.exists()), Path("."))
+        target = self.path if self.path.exists() else folder
+        readonly_fs = bool(os.statvfs(target).f_flag & os.ST_RDONLY) if hasattr(os, "statvfs") else False
+        if readonly_fs or not os.access(folder, os.W_OK) or (self.path.exists() and not os.access(self.path, os.W_OK)):
+            where = "its file system is mounted read-only" if readonly_fs else "this user may not write it or its folder"
+            raise LedgerError(
+                f"{self.path}: the ledger is read-only ({where}), and a batch must record the letters it makes there. "
+                "Nothing was typeset or recorded. Give this user write access to the file and its folder, or pass "
+                "--ledger with a writable copy; plan, history, ledger show and verify only read and work as it is.")
+
+    def _open(self, write: bool) -> sqlite3.Connection:
+        if write:
+            return sqlite3.connect(self.path, timeout=self.timeout, isolation_level=None)
+        uri = self.path.resolve().as_uri()
+        con = sqlite3.connect(f"{uri}?mode=ro", uri=True, timeout=self.timeout, isolation_level=None)
+        try:
+            con.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
+            return con
+        except sqlite3.DatabaseError as exc:
+            con.close()
+            if not isinstance(exc, sqlite3.OperationalError):
+                raise
+            # a WAL ledger on a read-only file system cannot make its -shm file: read it as a file nobody changes
+            return sqlite3.connect(f"{uri}?immutable=1", uri=True, timeout=self.timeout, isolation_level=None)
+
+    def _check_foreign(self, con: sqlite3.Connection) -> None:
+        """Refuse another program's SQLite database: lettergen must not add its tables to it."""
+        tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")}
+        ours = {"batches", "letters", "evidence", "batch_files"}
+        version = con.execute("PRAGMA user_version").fetchone()[0]
+        if tables and (tables - ours or not {"batches", "letters"} <= tables or version == 0):
+            raise LedgerError(
+                f"{self.path}: is a SQLite database of another program (its tables: {', '.join(sorted(tables))}), not a "
+                "lettergen ledger; lettergen will not add its tables to it. Pass the ledger's path with --ledger, or a new "
+                "file name to start a ledger.")
+
+    def _needs_upgrade(self, con: sqlite3.Connection) -> bool:
+        version = con.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise LedgerError(
+                f"{self.path}: the ledger has schema version {version}, newer than this lettergen understands "
+                f"({SCHEMA_VERSION}); upgrade lettergen.")
+        return 0 < version < SCHEMA_VERSION
 
     def _busy(self) -> LedgerBusyError:
         return LedgerBusyError(

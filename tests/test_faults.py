@@ -197,3 +197,68 @@ def test_the_ctrl_c_and_sigterm_messages_are_one_line():
     common._STOP["signal"] = None
     assert common.interrupted_message().startswith("lettergen: interrupted;")
     assert ROOT.is_dir()
+
+
+# ----------------------------------------------------------------------------- the ledger
+
+
+def sample_ledger(tmp_path: Path) -> tuple[Path, Path]:
+    """A real ledger holding the sample batch, and that batch's folder."""
+    out = tmp_path / "out"
+    r = run_cli("batch", ACCOUNTS, "--policy", POLICY, "--as-of", AS_OF, "--out", out, "--jobs", "1", cwd=tmp_path)
+    assert r.code == 0, r
+    return out / "lettergen.db", out / "2026-11-27-001"
+
+
+def test_another_programs_sqlite_database_is_refused_and_left_alone(lettergen, tmp_path):
+    import sqlite3
+
+    db = tmp_path / "crm.db"
+    con = sqlite3.connect(db)
+    con.executescript("CREATE TABLE customers (id INTEGER, name TEXT); CREATE TABLE orders (id INTEGER);"
+                      "INSERT INTO customers VALUES (1, 'Acme');")
+    con.close()
+    before = db.read_bytes()
+    for args in (("plan", ACCOUNTS, "--policy", POLICY, "--as-of", AS_OF, "--ledger", db),
+                 ("batch", ACCOUNTS, "--policy", POLICY, "--as-of", AS_OF, "--ledger", db, "--out", tmp_path / "out",
+                  "--jobs", "1"),
+                 ("ledger", "show", "--ledger", db)):
+        r = lettergen(*args)
+        assert r.code == 2, r
+        assert "another program" in r.err and "customers, orders" in r.err and "Traceback" not in r.err, r.err
+    assert db.read_bytes() == before
+
+
+def test_reading_commands_never_change_the_ledger(lettergen, tmp_path):
+    ledger, folder = sample_ledger(tmp_path)
+    before = ledger.read_bytes()
+    for args in (("plan", ACCOUNTS, "--policy", POLICY, "--as-of", "2026-12-04", "--ledger", ledger),
+                 ("history", "ACC-1001", "--ledger", ledger), ("ledger", "show", "--ledger", ledger),
+                 ("verify", folder, "--ledger", ledger)):
+        r = lettergen(*args)
+        assert r.code == 0, r
+    assert ledger.read_bytes() == before
+
+
+def test_a_ledger_on_a_read_only_file_system(lettergen, tmp_path):
+    mnt = tmp_path / "ro"
+    mnt.mkdir()
+    if os.geteuid() != 0 or subprocess.run(["mount", "-t", "tmpfs", "-o", "size=20m", "tmpfs", str(mnt)],
+                                           capture_output=True).returncode != 0:
+        pytest.skip("mounting a tmpfs read-only needs root and a mount-capable container")
+    try:
+        ledger, folder = sample_ledger(mnt)
+        assert subprocess.run(["mount", "-o", "remount,ro", str(mnt)], capture_output=True).returncode == 0
+        plan = lettergen("plan", ACCOUNTS, "--policy", POLICY, "--as-of", "2026-12-04", "--ledger", ledger)
+        assert plan.code == 0 and "ACC-1001" in plan.out, plan
+        for args in (("history", "ACC-1001", "--ledger", ledger), ("ledger", "show", "--ledger", ledger),
+                     ("verify", folder, "--ledger", ledger)):
+            r = lettergen(*args)
+            assert r.code == 0, r
+        r = lettergen("batch", ACCOUNTS, "--policy", POLICY, "--as-of", "2026-12-04", "--ledger", ledger,
+                      "--out", tmp_path / "out2", "--jobs", "1")
+        assert r.code == 2 and "Traceback" not in r.err, r
+        assert "read-only" in r.err and "mounted read-only" in r.err and "Nothing was typeset or recorded" in r.err, r.err
+        assert not (tmp_path / "out2").exists()  # refused before any work
+    finally:
+        subprocess.run(["umount", str(mnt)], capture_output=True)

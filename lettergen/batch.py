@@ -97,11 +97,11 @@ def gate(letters: Sequence[Letter], policy: Policy, packs: Sequence[str] | None 
     warnings = 0
     for lt in letters:
         _, errs, warned = lint_one(lt, policy, loaded)
-        warnings += warned
         if errs:
             held.append(Held(lt, tuple(errs)))
         else:
             ok.append(lt)
+            warnings += warned  # a held letter's findings are in held.csv; the count is of letters that go out
     return ok, held, warnings
 
 
@@ -140,7 +140,8 @@ class BatchOptions:
 @dataclass
 class BatchResult:
     batch_id: str
-    folder: Path
+    folder: Path | None
+    """None when nothing was planned for today: no batch folder is written (:func:`nothing_to_send`)."""
     plan: PlanResult
     produced: list[Produced]
     pages: int
@@ -487,6 +488,8 @@ def run_batch(
         ledger.check_writable()
     with _step(observer, "plan", len(loaded.accounts)):
         result = plan_step(loaded, policy, as_of, ledger)
+    if not result.jobs:  # nothing to send today: no folder, no record (every account's reason: lettergen plan)
+        return BatchResult(batch_id="", folder=None, plan=result, produced=[], pages=0, recorded=False)
     with _step(observer, "approvals", len(result.jobs)):
         approved = approval_step(result, policy, options)
     with _step(observer, "lint_load"):
@@ -553,6 +556,18 @@ def disk_full_message(folder: BatchFolder, exc: OSError, letters: int) -> str:
             "The unfinished batch folder was removed and nothing was recorded, so no letter counts as sent. "
             + (f"Free about {mb(need)} (the whole batch, with room to spare) " if need else "Free space ")
             + "or pass an --out on a disk with room, then run the batch again.")
+
+
+def nothing_to_send(result: PlanResult) -> str:
+    """The one line a batch with no letter to make prints instead of a folder: how many accounts and why."""
+    skips = result.skips_by_code()
+    rejected = len(rejected_account_ids(result.rejections))
+    n = len(result.skips) + rejected
+    parts = [f"{c} {code.replace('_', ' ')}" for code, c in sorted(skips.items(), key=lambda kv: (-kv[1], kv[0]))]
+    if rejected:
+        parts.append(f"{rejected} rejected")
+    return (f"nothing to send today ({n} account{'s' if n != 1 else ''}: {', '.join(parts) or 'none in the export'}); "
+            "no batch folder was written and nothing was recorded. `lettergen plan` gives each account's reason.")
 
 
 def plan_step(loaded: LoadResult, policy: Policy, as_of: date, ledger: Ledger) -> PlanResult:
@@ -690,7 +705,6 @@ def typeset_step(
     return_lines = policy.sender.return_lines
     produced: list[Produced] = []
     held: list[Held] = []
-    warnings = 0
     refused: list[str] = []
     seq = 0
     first = 1
@@ -734,8 +748,7 @@ def typeset_step(
                 if unprintable:  # never typeset: it would print an empty box, or take a machine's own font
                     held.append(Held(SlimLetter(letter), unprintable))
                     continue
-                findings, errs, warned = lint_one(letter, policy, packs)
-                warnings += warned
+                findings, errs, _warned = lint_one(letter, policy, packs)
                 if errs:
                     held.append(Held(SlimLetter(letter), tuple(errs)))
                 else:
@@ -761,6 +774,8 @@ def typeset_step(
     if failed and not produced and not any(f.rule == WINDOW_RULE for h in held for f in h.findings):
         # every letter that reached the typesetter failed there: the templates are at fault, not the letters
         raise TypesetError(f"no letter could be typeset; the first: {failed[0].message}. Nothing was written.")
+    # warnings of the letters that go out only: a held letter's findings are in held.csv, whatever stopped it
+    warnings = sum(1 for p in produced for f in p.lint if f.level == "warning" and not f.suppressed)
     return Typeset(produced, held, warnings, first - 1, refused)
 
 

@@ -46,6 +46,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import sqlite3
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -168,6 +169,26 @@ class Ledger:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
                 raise LedgerError(f"{self.path}: cannot create the ledger's folder ({exc.strerror}); pass another --ledger path.") from None
+        sidecars = [self.path.with_name(self.path.name + s) for s in ("-wal", "-shm")]
+        had = [p.exists() for p in sidecars]
+        try:
+            with self._connection(write) as con:
+                yield con
+        finally:
+            if not write and not any(had) and any(p.exists() for p in sidecars) and os.access(self.path.parent, os.W_OK):
+                # a read-only connection cannot remove the -wal/-shm files it had to make for a WAL ledger; a
+                # read-write one that opens and closes (writing nothing: the log is empty) lets SQLite remove them
+                try:
+                    tidy = sqlite3.connect(self.path, timeout=self.timeout)
+                    try:
+                        tidy.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
+                    finally:
+                        tidy.close()
+                except sqlite3.Error:
+                    pass
+
+    @contextmanager
+    def _connection(self, write: bool) -> Iterator[sqlite3.Connection]:
         try:
             con = self._open(write)
         except sqlite3.OperationalError as exc:
@@ -207,7 +228,6 @@ class Ledger:
     def check_writable(self) -> None:
         """Refuse, before a batch does any work, a ledger it could not record in: a read-only file, folder or file
         system (SQLite also writes its journal files beside the ledger)."""
-        import os
 
         folder = self.path.parent if self.path.parent.exists() else next(
             (p for p in self.path.parents if p.exists()), Path("."))

@@ -207,7 +207,33 @@ def _xlsx_sheets(path: Path) -> dict[str, tuple[list[Any], list[tuple[int, list[
             sheets[ws.title] = (list(header or []), body)
     finally:
         wb.close()
+    if any(v is None for _h, body in sheets.values() for _i, r in body for v in r):
+        _mark_uncached_formulas(path, sheets)
     return sheets
+
+
+class Uncached(str):
+    """A cell holding a formula but no computed value (a workbook written by a program that does not calculate,
+    or saved without recalculating): openpyxl reads it as empty, so it is marked, to be named in the rejection."""
+
+
+def _mark_uncached_formulas(path: Path, sheets: dict[str, tuple[list[Any], list[tuple[int, list[Any]]]]]) -> None:
+    """Replace each empty cell that holds a formula with :class:`Uncached` (its formula): a second, formula-only
+    read, done only when the first found empty cells."""
+    import openpyxl
+
+    wb = openpyxl.load_workbook(path, read_only=True, data_only=False)
+    try:
+        for ws in wb.worksheets:
+            if ws.title not in sheets:
+                continue
+            _header, body = sheets[ws.title]
+            for (_i, values), formulas in zip(body, ws.iter_rows(min_row=2, values_only=True)):
+                for k, f in enumerate(formulas):
+                    if k < len(values) and values[k] is None and isinstance(f, str) and f.startswith("="):
+                        values[k] = Uncached(f)
+    finally:
+        wb.close()
 
 
 def _tree_rows(path: Path, mapping: ColumnMapping, encoding: str | None) -> tuple[list[RawRow], list[RawRow]]:
@@ -472,6 +498,14 @@ class _Builder:
 
     def account(self, g: _Group, primary: RawRow, invoice_rows: list[RawRow]) -> Account | None:
         errors_before = len(g.rejections)
+        for row in (primary, *invoice_rows):
+            for name, cell in row.values.items():
+                if isinstance(cell, Uncached):
+                    self.reject(g, row, name, f"the cell holds the formula {str(cell)[:60]} but no computed value (the "
+                                              "workbook was written by a program that does not calculate, or saved "
+                                              "without recalculating); open it in Excel or LibreOffice and save it "
+                                              "again, or export the values", "formula_without_value")
+                    return None
         v = lambda name: self.value(primary, name)  # noqa: E731
         invoices: list[Invoice] = []
         for row in invoice_rows:

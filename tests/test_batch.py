@@ -25,7 +25,7 @@ import pytest
 from babel.numbers import format_currency
 from docx.oxml.ns import qn
 
-from conftest import ROOT, SAMPLES, Run, run_cli
+from conftest import ROOT, SAMPLES, Run, count, run_cli
 from lettergen import Ledger, Policy, load_accounts
 from lettergen.batch import BatchOptions, run_batch
 from helpers import docx_blocks, same_words, squash
@@ -367,8 +367,8 @@ def test_a_second_batch_the_same_day_sends_nothing(batch, tmp_path):
     before = len([s for h in Ledger(ledger).histories().values() for s in h])
     r = run("batch", ACCOUNTS, "--policy", POLICY, "--as-of", AS_OF, "--out", tmp_path / "out", "--ledger", ledger, "--jobs", "1", cwd=tmp_path)
     assert r.code == 0, r
-    assert "letters produced:  0" in r.out
-    folder = next((tmp_path / "out").iterdir())
+    assert "letters produced:  0" in r.out  # a folder all the same: the sample's one letter the window check holds
+    folder = next(p for p in (tmp_path / "out").iterdir() if p.name[0].isdigit())
     assert read_csv(folder / "manifest.csv") == []
     skipped = read_csv(folder / "skipped.csv")
     already = {s["account_id"] for s in skipped if s["reason_code"] == "already_sent"}
@@ -377,6 +377,18 @@ def test_a_second_batch_the_same_day_sends_nothing(batch, tmp_path):
     assert not list((folder / "letters").glob("*"))
     after = len([s for h in Ledger(ledger).histories().values() for s in h])
     assert after == before
+
+
+def test_a_day_with_nothing_to_send_writes_no_folder(tmp_path):
+    r = run("batch", ACCOUNTS, "--policy", POLICY, "--as-of", "2026-06-01", "--out", tmp_path / "out", "--jobs", "1",
+            cwd=tmp_path)
+    assert r.code == 0, r
+    assert r.out.startswith("lettergen: nothing to send today (36 accounts: 28 not overdue, 1 do not contact, "
+                            "1 in dispute, 6 rejected)"), r.out
+    assert "no batch folder was written" in r.out, r.out
+    out = tmp_path / "out"
+    assert not out.exists() or not [p for p in out.iterdir() if p.name[0].isdigit() or ".partial-" in p.name]
+    assert not (out / "lettergen.db").exists() or count(out / "lettergen.db", "SELECT COUNT(*) FROM batches") == 0
 
 
 def test_two_weeks_later_accounts_escalate_and_pdf_only_writes_no_docx(batch, tmp_path):

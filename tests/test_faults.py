@@ -232,12 +232,14 @@ def test_another_programs_sqlite_database_is_refused_and_left_alone(lettergen, t
 def test_reading_commands_never_change_the_ledger(lettergen, tmp_path):
     ledger, folder = sample_ledger(tmp_path)
     before = ledger.read_bytes()
+    files = sorted(p.name for p in ledger.parent.glob("lettergen.db*"))
     for args in (("plan", ACCOUNTS, "--policy", POLICY, "--as-of", "2026-12-04", "--ledger", ledger),
                  ("history", "ACC-1001", "--ledger", ledger), ("ledger", "show", "--ledger", ledger),
                  ("verify", folder, "--ledger", ledger)):
         r = lettergen(*args)
         assert r.code == 0, r
     assert ledger.read_bytes() == before
+    assert sorted(p.name for p in ledger.parent.glob("lettergen.db*")) == files  # no -wal or -shm left behind
 
 
 def test_a_ledger_on_a_read_only_file_system(lettergen, tmp_path):

@@ -170,3 +170,47 @@ def test_a_street_line_with_markup_or_control_characters_is_rejected(lettergen, 
     r = lettergen("plan", json_export(tmp_path, [line]), "--policy", POLICY, "--as-of", "2026-11-27", "--format", "json")
     (rej,) = json.loads(r.out)["rejections"]
     assert rej["code"] == "bad_address" and what in rej["reason"] and rej["column"] == "accounts[1].address.lines", rej
+
+
+def test_an_excel_formula_without_a_computed_value_has_its_own_reason(lettergen, tmp_path):
+    """openpyxl (like any program that does not calculate) saves a formula without its value; Excel shows the
+    value, lettergen would read an empty cell: the account is rejected naming the cell's formula, not 'missing'."""
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["account_id", "name", "address1", "address2", "city", "region", "postal_code", "invoice_number",
+               "due_date", "balance"])
+    ws.append(["X-1", "Jo Lin", "1 Main St", None, "Albany", "NY", "12207", "I-1", "2026-10-01", "=100+50"])
+    ws.append(["X-2", "Al Ko", "2 Main St", None, "Albany", "NY", "12207", "I-2", "2026-10-01", "200.00"])
+    path = tmp_path / "export.xlsx"
+    wb.save(path)
+    r = lettergen("plan", path, "--policy", POLICY, "--as-of", "2026-11-27", "--format", "json")
+    doc = json.loads(r.out)
+    (rej,) = doc["rejections"]
+    assert rej["account_id"] == "X-1" and rej["row"] == 2 and rej["column"] == "balance", rej
+    assert rej["code"] == "formula_without_value" and "=100+50" in rej["reason"] and "save it again" in rej["reason"]
+    assert [a["account_id"] for a in doc["accounts"] if a.get("outcome") == "letter"] == ["X-2"]
+
+
+# ----------------------------------------------------------------------------- honest reports
+
+
+def test_every_unknown_policy_key_is_reported_at_once(lettergen, tmp_path):
+    text = POLICY.read_text(encoding="utf-8").replace("\nname:", "\nnmae_typo: 1\nname:", 1)
+    text = text.replace("    after_days: 3 ", "    after_dayz: 3 ", 1) + "\nmailng:\n  x: 1\n"
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(text, encoding="utf-8")
+    r = lettergen("plan", SAMPLES / "accounts.csv", "--policy", policy, "--as-of", "2026-11-27")
+    assert r.code == 2 and "Traceback" not in r.err, r
+    assert "4 problems" in r.err and "'nmae_typo'" in r.err and "'mailng' (did you mean 'mailing'?)" in r.err, r.err
+    assert "after_dayz' (did you mean 'after_days'?)" in r.err and "missing key" in r.err, r.err
+
+
+def test_plan_checks_that_every_stage_template_exists(lettergen, tmp_path):
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(POLICY.read_text(encoding="utf-8").replace("template: final_demand", "template: final_demnd"),
+                      encoding="utf-8")
+    r = lettergen("plan", SAMPLES / "accounts.csv", "--policy", policy, "--as-of", "2026-11-27")
+    assert r.code == 2 and "Traceback" not in r.err, r
+    assert "template 'final_demnd' not found" in r.err and "final_demand" in r.err, r.err

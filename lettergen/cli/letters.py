@@ -23,17 +23,24 @@ from lettergen.cli.common import _Bar, _as_of, _formats, _policy, _warn_harfbuzz
 @click.option("--ledger", "ledger_path", type=click.Path(dir_okay=False, path_type=Path), default=DEFAULT_LEDGER, show_default=True,
               help="Letter ledger (SQLite). Read only; a missing ledger means no letters sent yet.")
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
+@template_options
 @input_options
 def plan(accounts: Path, policy_path: Path | None, as_of: str | None, ledger_path: Path, fmt: str,
+         templates: Path | None, tones: Path | None,
          invoices: Path | None, mapping: Path | None, date_format: str | None, encoding: str | None) -> None:
     """Show which letter each account in ACCOUNTS gets on the as-of date, and why the others get none.
 
     ACCOUNTS is a CSV (one row per invoice), an XLSX workbook, or a JSON/YAML file;
     with --invoices it is an accounts CSV joined to an invoices CSV. Nothing is written.
     Rows that cannot be used are listed with their file, row, column and reason.
+    Every stage's template and tone profile is checked first, as the batch would check them.
     """
+    from lettergen.compose import Composer
+
     day = _as_of(as_of)
     pol = _policy(policy_path)
+    composer = Composer(pol, templates, tones)
+    composer.check()  # every stage's template exists and compiles, every tone has every phrase
     loaded = load_accounts(accounts, mapping, invoices=invoices, date_format=date_format, encoding=encoding, default_currency=pol.currency)
     histories = Ledger(ledger_path).histories(a.id for a in loaded.accounts)
     result = plan_all(loaded.accounts, pol, histories, day, loaded.rejections)
@@ -77,7 +84,7 @@ def batch(accounts: Path, policy_path: Path | None, as_of: str | None, out: Path
     the change), unless --draft. The ledger records
     the letters only once every file is complete, so running the same batch again sends nothing twice.
     """
-    from lettergen.batch import BatchOptions, run_batch
+    from lettergen.batch import BatchOptions, nothing_to_send, run_batch
 
     formats = _formats(fmt)
     day = _as_of(as_of)
@@ -90,6 +97,9 @@ def batch(accounts: Path, policy_path: Path | None, as_of: str | None, out: Path
         result = run_batch(loaded, pol, day, opts, progress=bar)
     for note in result.warnings:
         click.echo(f"lettergen: note: {note}", err=True)
+    if result.folder is None:
+        click.echo(f"lettergen: {nothing_to_send(result.plan)}")
+        return
     click.echo((result.folder / "summary.txt").read_text(encoding="utf-8"), nl=False)
     click.echo(f"\nBatch written to {result.folder}/")
     for name in ("batch.pdf", "batch.docx", "manifest.csv", "skipped.csv", "rejected.csv", "held.csv", "summary.txt",

@@ -298,7 +298,16 @@ def _loc(loc: tuple[Any, ...], data: Any) -> str:
 
 
 def _describe(exc: ValidationError, data: Any) -> str:
-    err = exc.errors()[0]
+    """Every problem pydantic found, at once (a user fixes them all in one edit, not one run each)."""
+    messages = list(dict.fromkeys(_describe_one(err, data) for err in exc.errors()))
+    if len(messages) == 1:
+        return messages[0]
+    return f"{len(messages)} problems: " + " ".join(f"({i}) {m}" for i, m in enumerate(messages, start=1))
+
+
+def _describe_one(err: Any, data: Any) -> str:
+    import difflib
+
     loc = tuple(p for p in err["loc"] if p not in ("function-after",))
     # pydantic puts union members' names in loc (e.g. 'decimal'); drop them
     loc = tuple(p for p in loc if not (isinstance(p, str) and p in ("decimal", "dict[str,decimal]", "str", "int")))
@@ -308,7 +317,9 @@ def _describe(exc: ValidationError, data: Any) -> str:
         parent = loc[:-1]
         model = _model_at(parent, data)
         allowed = ", ".join(model.model_fields) if model else ""
-        return f"unknown key '{where}'" + (f"; allowed here: {allowed}" if allowed else "") + ". Check the spelling."
+        near = difflib.get_close_matches(str(loc[-1]), list(model.model_fields), n=1) if model and loc else []
+        return (f"unknown key '{where}'" + (f" (did you mean '{near[0]}'?)" if near else "")
+                + (f"; allowed here: {allowed}" if allowed else "") + ". Check the spelling.")
     if kind == "missing":
         return f"missing key '{where}'; add it (see samples/policy.yaml)."
     if kind == "value_error" and not loc:

@@ -657,7 +657,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--n", type=int, default=1000, help="synthetic accounts (= letters); default 1000")
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="run_batch workers; default every core")
     ap.add_argument("--chunk", type=int, default=None, help="letters per chunk; default lettergen.batch.CHUNK_SIZE")
-    ap.add_argument("--formats", default="pdf", help="pdf or pdf,docx for the batch path; default pdf")
+    ap.add_argument("--formats", default="pdf,docx", help="pdf or pdf,docx for the batch path; default pdf,docx (the CLI's default)")
     ap.add_argument("--only", default=",".join(DEFAULT_PATHS), help=f"paths to run, of {','.join(PATHS)}; default {','.join(DEFAULT_PATHS)}")
     ap.add_argument("--naive-max", type=int, default=200, help="letters for the naive (and stages) path: min(N, this); default 200")
     ap.add_argument("--json", type=Path, help="also write every figure to this JSON file")

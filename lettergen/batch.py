@@ -788,12 +788,13 @@ def merge_step(done: Typeset, folder: BatchFolder, policy: Policy, as_of: date, 
     duplex = options.duplex_for(policy)
     merge_batch(tmp / "batch.pdf", tmp / ".chunks", done.produced, title, as_of, duplex)
     if "docx" in formats:
-        from lettergen.typeset.docx import build_docx
+        from lettergen.typeset.docx import build_docx_stream
         from lettergen.typeset.pdf import DRAFT_STAMP, wrap_document
 
-        sections = [p.read_text(encoding="utf-8") for p in sorted((tmp / ".chunks").glob("*.html"))]
-        build_docx(wrap_document(sections, title), tmp / "batch.docx", page_size=docx_page_size(policy.envelope),
-                   created=as_of, title=title, header_text=DRAFT_STAMP if options.draft else None)
+        # one chunk's HTML at a time: memory does not grow with the batch
+        chunks = (wrap_document([p.read_text(encoding="utf-8")], title) for p in sorted((tmp / ".chunks").glob("*.html")))
+        build_docx_stream(chunks, tmp / "batch.docx", page_size=docx_page_size(policy.envelope), created=as_of,
+                          title=title, header_text=DRAFT_STAMP if options.draft else None)
 
 
 def assemble_step(loaded: LoadResult, result: PlanResult, done: Typeset, policy: Policy, as_of: date, options: BatchOptions,

@@ -39,9 +39,12 @@ from __future__ import annotations
 import datetime as _dt
 import io
 import re
+import shutil
+import tempfile
 import zipfile
+from collections.abc import Iterable
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import docx
 import lxml.etree
@@ -51,7 +54,7 @@ from docx.shared import Emu, Inches, Mm, Pt
 
 from lettergen.compose.html import check_tree, parse_html
 
-__all__ = ["build_docx", "PAGE_SIZES", "FONT_NAME", "FONT_SIZE_PT"]
+__all__ = ["build_docx", "build_docx_stream", "PAGE_SIZES", "FONT_NAME", "FONT_SIZE_PT"]
 
 FONT_NAME = "Noto Sans"
 FONT_SIZE_PT = 10.5
@@ -498,21 +501,6 @@ def _zip_time(created: _dt.date | None) -> tuple[int, int, int, int, int, int]:
     return (year, created.month, created.day, 0, 0, 0)
 
 
-def _normalized_zip(data: bytes, date_time: tuple[int, int, int, int, int, int]) -> bytes:
-    """Rewrite the package with fixed timestamps, attributes and entry order."""
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w") as dst:
-        names = sorted(src.namelist(), key=lambda n: (n != "[Content_Types].xml", n))
-        for name in names:
-            info = src.getinfo(name)
-            entry = zipfile.ZipInfo(name, date_time=date_time)
-            entry.compress_type = info.compress_type
-            entry.create_system = 3
-            entry.external_attr = 0o644 << 16
-            dst.writestr(entry, src.read(name))
-    return out.getvalue()
-
-
 def build_docx(
     html: str,
     path: str | Path,
@@ -533,16 +521,31 @@ def build_docx(
     Raises :class:`lettergen.compose.html.UnsupportedElement` for HTML outside
     the supported subset, ``ValueError`` for an unknown ``page_size``.
     """
+    return build_docx_stream([html], path, page_size=page_size, header_text=header_text, created=created, title=title)
+
+
+_BODY_MARK = "lettergen-body-goes-here"
+
+
+def build_docx_stream(
+    htmls: Iterable[str],
+    path: str | Path,
+    *,
+    page_size: str = "letter",
+    header_text: str | None = None,
+    created: _dt.date | None = None,
+    title: str = "",
+) -> int:
+    """:func:`build_docx` over HTML documents given one at a time (a batch's chunks), with memory that does not
+    grow with the letters: each document is parsed and turned into WordprocessingML on its own, the body goes to a
+    temporary file as it is made, and ``word/document.xml`` is streamed into the package from it. The same letters
+    give the same bytes however they are split into documents."""
     try:
         width, height, margin = PAGE_SIZES[page_size.lower()]
     except KeyError:
         raise ValueError(
             f"unknown page size {page_size!r}; use one of: {', '.join(PAGE_SIZES)}"
         ) from None
-
-    root = parse_html(html)
-    check_tree(root)
-    letters = _find_letters(root)
 
     document = docx.Document()
     style_ids, numbering, next_num = _setup_styles(document)
@@ -561,24 +564,70 @@ def build_docx(
 
     text_width = (width - 2 * margin) // _EMU_PER_TWIP
     writer = _Writer(text_width, style_ids, numbering, next_num)
-    for i, letter in enumerate(letters):
-        writer.letter(letter, first=(i == 0))
+    count = 0
+    target = Path(path)
+    with tempfile.TemporaryFile(dir=target.parent) as body_file:
+        for html in htmls:
+            root = parse_html(html)
+            check_tree(root)
+            for letter in _find_letters(root):
+                writer.letter(letter, first=(count == 0))
+                count += 1
+                body_file.write(_canonical("".join(writer.out)))
+                writer.out.clear()
+            del root
+        body = document.element.body
+        _append_xml(body, f"<w:p><w:r><w:t>{_BODY_MARK}</w:t></w:r></w:p>", before=body.find(qn("w:sectPr")))
+        if writer.new_nums:
+            _append_xml(document.part.numbering_part.element, "".join(writer.new_nums))
 
-    body = document.element.body
-    _append_xml(body, "".join(writer.out), before=body.find(qn("w:sectPr")))
-    if writer.new_nums:
-        _append_xml(document.part.numbering_part.element, "".join(writer.new_nums))
+        stamp = _dt.datetime.combine(created or _dt.date(1980, 1, 1), _dt.time(0, 0), tzinfo=_dt.timezone.utc)
+        props = document.core_properties
+        props.author = "lettergen"
+        props.last_modified_by = "lettergen"
+        props.title = title
+        props.comments = ""
+        props.revision = 1
+        props.created = props.modified = props.last_printed = stamp
 
-    stamp = _dt.datetime.combine(created or _dt.date(1980, 1, 1), _dt.time(0, 0), tzinfo=_dt.timezone.utc)
-    props = document.core_properties
-    props.author = "lettergen"
-    props.last_modified_by = "lettergen"
-    props.title = title
-    props.comments = ""
-    props.revision = 1
-    props.created = props.modified = props.last_printed = stamp
+        buffer = io.BytesIO()
+        document.save(buffer)
+        body_file.seek(0)
+        _write_package(buffer.getvalue(), target, _zip_time(created), body_file)
+    return count
 
-    buffer = io.BytesIO()
-    document.save(buffer)
-    Path(path).write_bytes(_normalized_zip(buffer.getvalue(), _zip_time(created)))
-    return len(letters)
+
+def _canonical(xml: str) -> bytes:
+    """Body XML as lxml writes it inside the document (the same bytes as if it had been parsed into the tree)."""
+    if not xml:
+        return b""
+    parser = lxml.etree.XMLParser(huge_tree=True, resolve_entities=False)
+    frag = lxml.etree.fromstring(f"<w:frag {nsdecls('w')}>{xml}</w:frag>", parser)
+    text = lxml.etree.tostring(frag, encoding="UTF-8")
+    start = text.index(b">") + 1
+    return text[start:text.rindex(b"</w:frag>")]
+
+
+def _write_package(skeleton: bytes, out: Path, date_time: tuple[int, int, int, int, int, int], body: Any) -> None:
+    """The package with fixed timestamps, attributes and entry order, ``word/document.xml``'s marker paragraph
+    replaced by the body streamed from the file ``body``."""
+    mark = f"<w:p><w:r><w:t>{_BODY_MARK}</w:t></w:r></w:p>".encode()
+    with zipfile.ZipFile(io.BytesIO(skeleton)) as src, zipfile.ZipFile(out, "w") as dst:
+        names = sorted(src.namelist(), key=lambda n: (n != "[Content_Types].xml", n))
+        for name in names:
+            info = src.getinfo(name)
+            entry = zipfile.ZipInfo(name, date_time=date_time)
+            entry.compress_type = info.compress_type
+            entry.create_system = 3
+            entry.external_attr = 0o644 << 16
+            data = src.read(name)
+            if name != "word/document.xml":
+                dst.writestr(entry, data)
+                continue
+            head, _, tail = data.partition(mark)
+            size = body.seek(0, io.SEEK_END)
+            body.seek(0)
+            with dst.open(entry, "w", force_zip64=size > 1 << 30) as f:
+                f.write(head)
+                shutil.copyfileobj(body, f, 1 << 20)
+                f.write(tail)

@@ -378,3 +378,29 @@ def test_whitespace_is_collapsed_like_html(tmp_path, body):
     html = page(f'<section class="letter">{body}</section>')
     _, doc = build(tmp_path, html)
     assert docx_lines(doc) == visible_text(html).split("\n")
+
+
+def test_a_batch_docx_built_chunk_by_chunk_is_the_one_built_at_once(tmp_path):
+    """batch.docx is streamed one chunk of letters at a time (its memory does not grow with the batch): the same
+    letters give the same bytes however they are split, and Word's reader sees every letter, in order."""
+    from lettergen.typeset.docx import build_docx_stream
+
+    def letter(i: int) -> str:
+        return (f'<section class="letter"><h1>Letter {i}</h1><p>Dear <b>Client {i}</b>,</p>'
+                f'<ol><li>first {i}</li><li>second {i}</li></ol><table><tr><td>INV-{i}</td><td>$1{i}.00</td></tr></table>'
+                "</section>")
+
+    def doc(sections: list[str]) -> str:
+        return "<html><body>" + "".join(sections) + "</body></html>"
+
+    letters = [letter(i) for i in range(7)]
+    whole, parts = tmp_path / "whole.docx", tmp_path / "parts.docx"
+    assert build_docx(doc(letters), whole, created=dt.date(2026, 11, 27)) == 7
+    assert build_docx_stream([doc(letters[:3]), doc(letters[3:4]), doc(letters[4:])], parts,
+                             created=dt.date(2026, 11, 27)) == 7
+    assert parts.read_bytes() == whole.read_bytes()
+    d = docx.Document(str(parts))
+    heads = [p.text for p in d.paragraphs if p.text.startswith("Letter ")]
+    assert heads == [f"Letter {i}" for i in range(7)]
+    assert "lettergen-body-goes-here" not in zipfile.ZipFile(parts).read("word/document.xml").decode()
+    assert [t.cell(0, 0).text for t in d.tables] == [f"INV-{i}" for i in range(7)]

@@ -49,7 +49,9 @@ out at once (private memory after 200 letters: 47 MB in chunks of 10 or 12, 65 a
 per letter does not fall beyond about 10 (write_pdf's fixed cost is already spread thin; 12 was as fast as 25).
 Smaller chunks share font subsets among fewer letters: batch.pdf is 4.4 KB a letter at 12, 3.7 KB at 25."""
 FORMATS = ("pdf", "docx")
-Progress = Callable[[int, int], None]
+Progress = Callable[..., None]
+"""``progress(done, total, phase)``: how far the batch is, phase by phase ("plan", "typeset", "batch.pdf",
+"batch.docx", "files"); ``total`` is what the phase counts (accounts, letters, chunks)."""
 Observer = Callable[[str, float, int], None]
 """Told of each step of a batch as it ends: (step, seconds, letters or accounts it handled). The steps, in order:
 ``plan``, ``approvals``, ``lint_load``, then per chunk ``compose_lint`` (in the parent) and ``typeset``,
@@ -486,8 +488,12 @@ def run_batch(
     ledger = Ledger(options.ledger_path)
     if options.record and not options.draft:
         ledger.check_writable()
+    if progress:
+        progress(0, len(loaded.accounts), "plan")
     with _step(observer, "plan", len(loaded.accounts)):
         result = plan_step(loaded, policy, as_of, ledger)
+    if progress:
+        progress(len(loaded.accounts), len(loaded.accounts), "plan")
     if not result.jobs:  # nothing to send today: no folder, no record (every account's reason: lettergen plan)
         return BatchResult(batch_id="", folder=None, plan=result, produced=[], pages=0, recorded=False)
     with _step(observer, "approvals", len(result.jobs)):
@@ -501,9 +507,13 @@ def run_batch(
             done = typeset_step(result, policy, as_of, options, formats, folder, approved.composer, packs, serial,
                                 progress, observer)
             with _step(observer, "merge", len(done.produced)):
-                merge_step(done, folder, policy, as_of, options, formats)
+                merge_step(done, folder, policy, as_of, options, formats, progress)
+            if progress:
+                progress(0, 1, "files")
             with _step(observer, "assemble", len(done.produced)):
                 files = assemble_step(loaded, result, done, policy, as_of, options, formats, folder)
+            if progress:
+                progress(1, 1, "files")
         except OSError as exc:
             if exc.errno not in _DISK_FULL:
                 raise
@@ -699,6 +709,8 @@ def typeset_step(
     tmp = folder.tmp
     jobs_all = result.jobs
     total = len(jobs_all)
+    if progress:
+        progress(0, total, "typeset")
     size = max(1, options.chunk_size)
     workers = options.jobs or os.cpu_count() or 1
     duplex = options.duplex_for(policy)
@@ -731,7 +743,7 @@ def typeset_step(
                                      chunk=res.parts[k], chunk_page=res.at[k], lint=lint[k]))
             first += printed_pages(res.pages[k], duplex)
         if progress:
-            progress(len(produced) + len(held), total)
+            progress(len(produced) + len(held), total, "typeset")
 
     slims: dict[int, list[SlimLetter]] = {}
     kept: dict[int, list[tuple[Finding, ...]]] = {}
@@ -780,20 +792,33 @@ def typeset_step(
 
 
 def merge_step(done: Typeset, folder: BatchFolder, policy: Policy, as_of: date, options: BatchOptions,
-               formats: tuple[str, ...]) -> None:
+               formats: tuple[str, ...], progress: Progress | None = None) -> None:
     """``batch.pdf`` (and ``batch.docx``) from the chunks, in sequence."""
     if not done.produced:
         return
     tmp, title = folder.tmp, f"lettergen batch {folder.batch_id}"
     duplex = options.duplex_for(policy)
+    n = len(done.produced)
+    if progress:
+        progress(0, n, "batch.pdf")
     merge_batch(tmp / "batch.pdf", tmp / ".chunks", done.produced, title, as_of, duplex)
+    if progress:
+        progress(n, n, "batch.pdf")
     if "docx" in formats:
         from lettergen.typeset.docx import build_docx_stream
         from lettergen.typeset.pdf import DRAFT_STAMP, wrap_document
 
-        # one chunk's HTML at a time: memory does not grow with the batch
-        chunks = (wrap_document([p.read_text(encoding="utf-8")], title) for p in sorted((tmp / ".chunks").glob("*.html")))
-        build_docx_stream(chunks, tmp / "batch.docx", page_size=docx_page_size(policy.envelope), created=as_of,
+        files = sorted((tmp / ".chunks").glob("*.html"))
+
+        def chunks() -> Iterator[str]:  # one chunk's HTML at a time: memory does not grow with the batch
+            for k, p in enumerate(files):
+                if progress:
+                    progress(k, len(files), "batch.docx")
+                yield wrap_document([p.read_text(encoding="utf-8")], title)
+            if progress:
+                progress(len(files), len(files), "batch.docx")
+
+        build_docx_stream(chunks(), tmp / "batch.docx", page_size=docx_page_size(policy.envelope), created=as_of,
                           title=title, header_text=DRAFT_STAMP if options.draft else None)
 
 

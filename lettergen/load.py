@@ -26,7 +26,7 @@ import csv
 import io
 import json
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -473,10 +473,22 @@ class _Group:
 
 
 class _Builder:
-    def __init__(self, mapping: ColumnMapping, date_format: str, default_currency: str) -> None:
+    def __init__(self, mapping: ColumnMapping, date_format: str, default_currency: str,
+                 progress: Callable[..., None] | None = None) -> None:
         self.mapping = mapping
         self.date_format = date_format
         self.default_currency = default_currency
+        self.progress = progress
+
+    def groups(self, groups: dict[str, _Group]) -> Iterator[_Group]:
+        """The account groups in order, telling ``progress`` (accounts done, accounts, "load") as they go."""
+        total = len(groups)
+        for k, g in enumerate(groups.values()):
+            if self.progress is not None and k % 250 == 0:
+                self.progress(k, total, "load")
+            yield g
+        if self.progress is not None:
+            self.progress(total, total, "load")
 
     def value(self, row: RawRow, name: str) -> Any:
         v = row.values.get(name)
@@ -666,8 +678,10 @@ def load_accounts(
     date_format: str | None = None,
     encoding: str | None = None,
     default_currency: str = "USD",
+    progress: Callable[..., None] | None = None,
 ) -> LoadResult:
-    """Load an export into (accounts, rejections), in input order.
+    """Load an export into (accounts, rejections), in input order. ``progress`` is told (accounts done, accounts,
+    "load") while the accounts are built.
 
     ``path`` is a flat CSV, an accounts CSV (with ``invoices=`` the invoices
     CSV), an XLSX workbook, or a JSON/YAML file. ``mapping`` is a
@@ -683,7 +697,7 @@ def load_accounts(
     if date_format:
         _check_date_format(date_format, "--date-format")
     enc = encoding or mapping.encoding
-    builder = _Builder(mapping, fmt, default_currency.upper())
+    builder = _Builder(mapping, fmt, default_currency.upper(), progress)
     suffix = path.suffix.lower()
     rejections: list[Rejection] = []
 
@@ -728,7 +742,7 @@ def load_accounts(
 def _flat(b: _Builder, rows: list[RawRow], rejections: list[Rejection]) -> LoadResult:
     groups = _group(rows, rejections)
     accounts: list[Account] = []
-    for g in groups.values():
+    for g in b.groups(groups):
         primary = g.rows[0]
         sig = _account_signature(b, primary)
         conflict = False
@@ -772,7 +786,7 @@ def _two_tables(b: _Builder, acc_rows: list[RawRow], inv_rows: list[RawRow], rej
             continue
         groups[aid].invoice_rows.append(row)
     accounts: list[Account] = []
-    for g in groups.values():
+    for g in b.groups(groups):
         primary = g.rows[0]
         if "__invalid__" in primary.values:
             b.reject(g, primary, None, primary.values["__invalid__"], primary.values.get("__code__", "invalid"))

@@ -130,17 +130,21 @@ def _warn_harfbuzz() -> None:
 
 
 class _Bar:
-    """A rich progress bar with ETA on a terminal; nothing on a pipe."""
+    """Rich progress on a terminal, one named line per phase with its count and ETA: loading the export, planning,
+    typesetting, batch.pdf, batch.docx, the other files. Nothing on a pipe (a cron job's log stays clean)."""
+
+    LABELS = {"load": "loading accounts", "plan": "planning", "typeset": "typesetting letters",
+              "batch.pdf": "merging batch.pdf", "batch.docx": "writing batch.docx", "files": "manifests, mail, checksums"}
 
     def __init__(self) -> None:
         self.progress = None
-        self.task = None
+        self.tasks: dict[str, Any] = {}
         if sys.stderr.isatty():
             from rich.console import Console
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-            self.progress = Progress(TextColumn("typesetting"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                                     console=Console(stderr=True), transient=True)
+            self.progress = Progress(TextColumn("{task.description:<28}"), BarColumn(), MofNCompleteColumn(),
+                                     TimeRemainingColumn(), console=Console(stderr=True), transient=True)
 
     def __enter__(self) -> "_Bar":
         if self.progress:
@@ -151,12 +155,16 @@ class _Bar:
         if self.progress:
             self.progress.stop()
 
-    def __call__(self, done: int, total: int) -> None:
+    def __call__(self, done: int, total: int, phase: str = "typeset") -> None:
         if self.progress is None:
             return
-        if self.task is None:
-            self.task = self.progress.add_task("letters", total=total)
-        self.progress.update(self.task, completed=done)
+        task = self.tasks.get(phase)
+        if task is None:
+            for other in self.tasks.values():  # a new phase: the ones before it are done
+                t = self.progress.tasks[other]
+                self.progress.update(other, completed=t.total)
+            task = self.tasks[phase] = self.progress.add_task(self.LABELS.get(phase, phase), total=total)
+        self.progress.update(task, completed=done, total=total)
 
 
 def template_options(f):  # type: ignore[no-untyped-def]

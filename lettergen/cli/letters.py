@@ -90,10 +90,11 @@ def batch(accounts: Path, policy_path: Path | None, as_of: str | None, out: Path
     day = _as_of(as_of)
     pol = _policy(policy_path)
     _warn_harfbuzz()
-    loaded = load_accounts(accounts, mapping, invoices=invoices, date_format=date_format, encoding=encoding, default_currency=pol.currency)
     opts = BatchOptions(out=out, ledger=ledger_path, jobs=jobs, formats=formats, templates=templates, tones=tones,
                         duplex=duplex, debug_windows=debug_windows, draft=draft)
     with _Bar() as bar:
+        loaded = load_accounts(accounts, mapping, invoices=invoices, date_format=date_format, encoding=encoding,
+                               default_currency=pol.currency, progress=bar)
         result = run_batch(loaded, pol, day, opts, progress=bar)
     for note in result.warnings:
         click.echo(f"lettergen: note: {note}", err=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 from pathlib import Path
 
 import docx
@@ -61,3 +62,15 @@ def same_words(pdf_pages: list[str], blocks: list[str]) -> None:
             assert squash(line) in page1, line
 
 
+
+
+def threatening_tones(tmp_path: Path) -> Path:
+    """A copy of the shipped tone profiles whose firm tone closes with a threat of the sheriff (1692e(4)): a
+    letter in that tone is held by the lint gate. The copy is unapproved, so a batch needs --draft."""
+    tones = tmp_path / "tones"
+    shutil.copytree(Path(__file__).resolve().parent.parent / "tone_profiles", tones)
+    firm = tones / "firm.yaml"
+    firm.write_text(firm.read_text(encoding="utf-8").replace(
+        'closing: "We expect to hear from you by that date."',
+        'closing: "If we do not hear from you, expect a visit from the sheriff."'), encoding="utf-8")
+    return tones

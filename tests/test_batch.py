@@ -9,11 +9,8 @@ import csv
 import hashlib
 import io
 import json
-import os
 import re
 import shutil
-import subprocess
-import sys
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path

@@ -7,16 +7,15 @@ from __future__ import annotations
 import csv
 import io
 import json
-import shutil
 from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, SAMPLES
+from conftest import SAMPLES
+from helpers import threatening_tones
 from lettergen.csvout import csv_text, defuse
 
 POLICY = SAMPLES / "policy.yaml"
-TONES = ROOT / "tone_profiles"
 FORMULAS = ['=HYPERLINK("http://x","click")', "+SUM(A1:A9)", "-2+3", "@cmd", "\t=1+1", "\r=1+1"]
 
 
@@ -54,16 +53,6 @@ def hostile_export(tmp_path: Path) -> Path:
         encoding="utf-8",
     )
     return accounts
-
-
-def threatening_tones(tmp_path: Path) -> Path:
-    tones = tmp_path / "tones"
-    shutil.copytree(TONES, tones)
-    firm = tones / "firm.yaml"
-    firm.write_text(firm.read_text(encoding="utf-8").replace(
-        'closing: "We expect to hear from you by that date."',
-        'closing: "If we do not hear from you, expect a visit from the sheriff."'), encoding="utf-8")
-    return tones
 
 
 def test_no_csv_the_batch_writes_holds_a_live_formula(lettergen, tmp_path):

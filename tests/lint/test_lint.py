@@ -8,7 +8,6 @@ import shutil
 from html.parser import HTMLParser
 from pathlib import Path
 
-import pytest
 
 from conftest import ROOT, SAMPLES
 from lettergen.lint import LintContext, lint_text, load_packs
@@ -204,12 +203,9 @@ def test_text_lint_api_reports_the_match():
 
 
 def test_a_letter_that_fails_lint_is_held_and_nowhere_else(lettergen, tmp_path):
-    tones = tmp_path / "tones"
-    shutil.copytree(TONES, tones)
-    firm = tones / "firm.yaml"
-    firm.write_text(firm.read_text(encoding="utf-8").replace(
-        'closing: "We expect to hear from you by that date."',
-        'closing: "If we do not hear from you, expect a visit from the sheriff."'), encoding="utf-8")
+    from helpers import threatening_tones
+
+    tones = threatening_tones(tmp_path)
     accounts = tmp_path / "accounts.csv"
     accounts.write_text(
         "account_id,name,address1,city,region,postal_code,tone,invoice_number,due_date,balance\n"

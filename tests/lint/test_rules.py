@@ -13,7 +13,6 @@ the New York time-barred notice applies to old debts, so its fixture invoices ar
 from __future__ import annotations
 
 import html
-import re
 import sys
 from datetime import date
 from functools import lru_cache

@@ -19,6 +19,7 @@ import json
 import math
 import re
 from dataclasses import dataclass
+from collections import OrderedDict
 from functools import lru_cache
 from pathlib import Path
 
@@ -28,6 +29,10 @@ CLEAN = "clean"
 MODEL_DIR = Path(__file__).resolve().parent / "model"
 
 _WORD = re.compile(r"\$?\d[\d,.]*%?|[a-z]+(?:['’][a-z]+)?|[.,;:!?()—–-]")
+CACHE_SIZE = 4096
+"""Sentences remembered per process, least recently read dropped first. A batch's template and tone sentences (a few
+hundred) stay; the sentences that hold one debtor's name are read once. Unbounded, the cache grew with the batch
+(~1.6 entries and ~2 KB a letter), a memory that should not grow with the letters."""
 _DIGITS = re.compile(r"\d")
 _NEG = {"not", "no", "never", "nobody", "nothing", "none", "neither", "nor", "cannot", "without", "n't", "nowhere"}
 _CLAUSE = {".", ",", ";", ":", "!", "?", "but", "however", "although", "unless", "if", "—", "–", "(", ")"}
@@ -148,7 +153,7 @@ class Model:
         self.concepts: Concepts = {k: tuple(v) for k, v in (data.get("concepts") or {}).items()}
         self.index = concept_index(self.concepts)
         self._vectors: list[dict[str, float]] | None = None
-        self._cache: dict[str, dict[str, float]] = {}
+        self._cache: OrderedDict[str, dict[str, float]] = OrderedDict()
 
     def probabilities(self, text: str) -> dict[str, float]:
         """P(class | sentence) for every class. Remembered per sentence text: a batch's letters repeat most of their
@@ -156,9 +161,11 @@ class Model:
         key = _DIGITS.sub("0", text)  # amounts and dates read as <num> either way: one entry for every letter's figures
         hit = self._cache.get(key)
         if hit is None:
-            if len(self._cache) >= 50_000:
-                self._cache.clear()
+            if len(self._cache) >= CACHE_SIZE:
+                self._cache.popitem(last=False)  # the least recently read: a sentence with one letter's name in it
             hit = self._cache[key] = self._probabilities(text)
+        else:
+            self._cache.move_to_end(key)
         return hit
 
     def _probabilities(self, text: str) -> dict[str, float]:

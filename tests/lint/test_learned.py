@@ -127,3 +127,18 @@ def test_the_held_out_rounds_never_tuned_on_are_not_training_data():
     for p in unseen:
         items = yaml.safe_load(p.read_text(encoding="utf-8"))
         assert len(items) >= 200 and all({"text", "provision", "kind"} <= set(x) for x in items), p.name
+
+
+def test_the_sentence_cache_does_not_grow_with_the_batch():
+    from lettergen.lint.learned import CACHE_SIZE
+
+    model = load_model("fdcpa.json.gz")
+    model._cache.clear()
+    common = "We will not take you to court over this balance."
+    first = model.probabilities(common)
+    for i in range(CACHE_SIZE + 500):  # one debtor's name a letter: read once each
+        model.probabilities(f"Dear Customer {chr(65 + i % 26)}{chr(65 + i // 26 % 26)}{chr(65 + i // 676 % 26)},")
+        if i % 100 == 0:
+            model.probabilities(common)  # the template's sentence, read by every letter
+    assert len(model._cache) <= CACHE_SIZE
+    assert model.probabilities(common) is first  # still remembered, not recomputed

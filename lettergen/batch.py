@@ -440,7 +440,7 @@ class Approved:
 @dataclass(frozen=True)
 class BatchFolder:
     """The batch's folder: written as ``tmp`` and moved to ``final`` when complete. ``lock`` holds the output
-    folder's lock file open (one batch at a time writes into a folder); ``cleaned`` names the unfinished folders of
+    folder's lock (one batch at a time writes into a folder: :func:`lock_output`); ``cleaned`` names the unfinished folders of
     stopped runs that were removed."""
 
     batch_id: str
@@ -451,7 +451,7 @@ class BatchFolder:
 
     def release(self) -> None:
         if self.lock is not None:
-            self.lock.close()  # closing the file drops the lock (closing twice is harmless)
+            self.lock.close()  # closing the folder's descriptor drops the lock (closing twice is harmless)
 
 
 @dataclass

@@ -211,10 +211,7 @@ class Ledger:
             if "locked" in str(exc) or "busy" in str(exc):
                 raise self._busy() from None
             if "readonly" in str(exc) or "read-only" in str(exc):
-                raise LedgerError(
-                    f"{self.path}: the ledger is read-only ({exc}), and a batch must record the letters it makes there. "
-                    "Nothing was recorded. Give this user write access to the file and its folder, or pass --ledger "
-                    "with a writable copy; plan, history, ledger show and verify only read and work as it is.") from None
+                raise self._read_only(str(exc), "Nothing was recorded.") from None
             raise LedgerError(f"{self.path}: ledger error ({exc}).") from None
         except sqlite3.DatabaseError as exc:
             raise self._not_ours(exc) from None
@@ -235,10 +232,13 @@ class Ledger:
         readonly_fs = bool(os.statvfs(target).f_flag & os.ST_RDONLY) if hasattr(os, "statvfs") else False
         if readonly_fs or not os.access(folder, os.W_OK) or (self.path.exists() and not os.access(self.path, os.W_OK)):
             where = "its file system is mounted read-only" if readonly_fs else "this user may not write it or its folder"
-            raise LedgerError(
-                f"{self.path}: the ledger is read-only ({where}), and a batch must record the letters it makes there. "
-                "Nothing was typeset or recorded. Give this user write access to the file and its folder, or pass "
-                "--ledger with a writable copy; plan, history, ledger show and verify only read and work as it is.")
+            raise self._read_only(where, "Nothing was typeset or recorded.")
+
+    def _read_only(self, why: str, outcome: str) -> LedgerError:
+        return LedgerError(
+            f"{self.path}: the ledger is read-only ({why}), and a batch must record the letters it makes there. "
+            f"{outcome} Give this user write access to the file and its folder, or pass --ledger with a writable "
+            "copy; plan, history, ledger show and verify only read and work as it is.")
 
     def _open(self, write: bool) -> sqlite3.Connection:
         if write:
@@ -267,12 +267,7 @@ class Ledger:
                 "file name to start a ledger.")
 
     def _needs_upgrade(self, con: sqlite3.Connection) -> bool:
-        version = con.execute("PRAGMA user_version").fetchone()[0]
-        if version > SCHEMA_VERSION:
-            raise LedgerError(
-                f"{self.path}: the ledger has schema version {version}, newer than this lettergen understands "
-                f"({SCHEMA_VERSION}); upgrade lettergen.")
-        return 0 < version < SCHEMA_VERSION
+        return 0 < self._version(con) < SCHEMA_VERSION
 
     def _busy(self) -> LedgerBusyError:
         return LedgerBusyError(
@@ -280,13 +275,18 @@ class Ledger:
             f"{self.timeout:g} s. Nothing was recorded; wait for the other run to finish and run this one again."
         )
 
-    def _migrate(self, con: sqlite3.Connection) -> None:
+    def _version(self, con: sqlite3.Connection) -> int:
+        """The ledger's schema version; refused when newer than this lettergen understands."""
         version = con.execute("PRAGMA user_version").fetchone()[0]
         if version > SCHEMA_VERSION:
             raise LedgerError(
                 f"{self.path}: the ledger has schema version {version}, newer than this lettergen understands "
                 f"({SCHEMA_VERSION}); upgrade lettergen."
             )
+        return version
+
+    def _migrate(self, con: sqlite3.Connection) -> None:
+        version = self._version(con)
         if version == SCHEMA_VERSION:
             return
         con.execute("BEGIN IMMEDIATE")

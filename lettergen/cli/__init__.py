@@ -7,13 +7,12 @@ stderr, never a traceback).
 
 from __future__ import annotations
 
-import signal
 import sys
 
 import click
 
 from lettergen.cli import legal, letters, records  # noqa: F401  (each registers its commands on the group)
-from lettergen.cli.common import _STOP, cli, interrupted_message
+from lettergen.cli.common import cli, interrupted_message, interrupted_status
 from lettergen.errors import LettergenError
 
 __all__ = ["cli", "main"]
@@ -38,5 +37,5 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:  # before or after the group's own handler (e.g. while click parses the arguments)
         click.echo(interrupted_message(), err=True)
-        sys.exit(143 if _STOP["signal"] == signal.SIGTERM else 130)
+        sys.exit(interrupted_status())
     sys.exit(0)

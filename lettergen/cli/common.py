@@ -62,7 +62,7 @@ class LettergenGroup(click.Group):
                 ctx.exit(exc.exit_code)
             except KeyboardInterrupt:
                 click.echo(interrupted_message(), err=True)
-                ctx.exit(143 if _STOP["signal"] == signal.SIGTERM else 130)
+                ctx.exit(interrupted_status())
 
 
 _STOP: dict[str, Any] = {"signal": None}
@@ -87,6 +87,11 @@ def terminate_as_interrupt() -> Iterator[None]:
         yield
     finally:
         signal.signal(signal.SIGTERM, old)
+
+
+def interrupted_status() -> int:
+    """The exit status of a stopped run: 143 after SIGTERM, 130 after Ctrl-C."""
+    return 143 if _STOP["signal"] == signal.SIGTERM else 130
 
 
 def interrupted_message() -> str:

@@ -20,12 +20,14 @@ Same ``n`` and ``seed`` -> the same accounts, byte for byte.
 
 from __future__ import annotations
 
+import csv
 import random
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from pathlib import Path
 
 from lettergen.models import Account, Address, Invoice, LetterJob, SentLetter
 
@@ -95,7 +97,9 @@ def _name(rng: random.Random, locale: str) -> tuple[str, str | None]:
     return company, attention
 
 
-def _address(rng: random.Random, locale: str, country: str) -> Address:
+def _address(rng: random.Random, locale: str, country: str, attention: str | None = None) -> Address:
+    """1-3 street lines; an account with an attention line gets at most 2, so its address block (name, attention,
+    street lines, city line, country) fits the 6 lines a mailable address may have (else the loader rejects it)."""
     street = rng.choice(_STREET[locale])
     no = rng.randint(1, 2400)
     line1 = f"{street} {no}" if locale == "de_DE" else f"{no} {street}"
@@ -103,7 +107,9 @@ def _address(rng: random.Random, locale: str, country: str) -> Address:
     if rng.random() < 0.35:
         lines.append(rng.choice(["Apt 3F", "Suite 1200", "Building C, Floor 4", "c/o Finance Department", "Hinterhaus, 2. OG"]))
     if rng.random() < 0.1:
-        lines.append(rng.choice(["Industrial Estate North", "Gewerbegebiet Süd", "Attn: Mail Room, Loading Dock 7"]))
+        third = rng.choice(["Industrial Estate North", "Gewerbegebiet Süd", "Attn: Mail Room, Loading Dock 7"])
+        if not attention:  # drawn either way: the random stream, so every other account, stays as it was
+            lines.append(third)
     city, region, postal = rng.choice(_CITY[locale])
     return Address(lines=tuple(lines), city=city, region=region, postal_code=postal, country=country)
 
@@ -135,7 +141,7 @@ def make_accounts(n: int, seed: int = SEED) -> Synthetic:
         aid = f"SYN-{i:06d}"
         invoices = _invoices(rng, i, currency, oldest)
         accounts.append(Account(
-            id=aid, name=name, attention=attention, address=_address(rng, locale, country),
+            id=aid, name=name, attention=attention, address=_address(rng, locale, country, attention),
             email=f"ap{i}@example.com", phone=f"(555) 555-{i % 10000:04d}", locale=locale,
             debt_type="commercial" if attention else "consumer", jurisdiction=country, invoices=invoices,
         ))
@@ -174,3 +180,23 @@ def describe_mix(counts: Counter[str]) -> str:
 def locales(accounts: Iterable[Account]) -> str:
     c = Counter(a.locale for a in accounts)
     return ", ".join(f"{k} {v}" for k, v in sorted(c.items()))
+
+
+CSV_COLUMNS = ("account_id", "name", "attention", "address1", "address2", "address3", "city", "region", "postal_code",
+               "country", "email", "phone", "locale", "debt_type", "jurisdiction", "invoice_number", "issue_date",
+               "due_date", "amount", "balance", "currency")
+
+
+def write_export(syn: Synthetic, path: Path) -> None:
+    """The accounts as the flat CSV export a user gives ``lettergen batch`` (one row per invoice, the default
+    column names), so the bench's batch path loads them the way the command line does."""
+    with path.open("w", encoding="utf-8", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(CSV_COLUMNS)
+        for a in syn.accounts:
+            lines = [*a.address.lines, "", "", ""][:3]
+            for inv in a.invoices:
+                w.writerow([a.id, a.name, a.attention or "", *lines, a.address.city, a.address.region or "",
+                            a.address.postal_code, a.address.country, a.email or "", a.phone or "", a.locale, a.debt_type,
+                            a.jurisdiction, inv.number, inv.issue_date.isoformat(), inv.due_date.isoformat(),
+                            str(inv.original_amount), str(inv.balance), inv.currency])

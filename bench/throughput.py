@@ -251,23 +251,38 @@ class Probe:
         return {"parent": parent, "workers": workers}
 
 
+def prepare_batch(n: int, folder: Path) -> None:
+    """In the bench's own process (not measured): the synthetic export as a CSV, the earlier letters in a ledger and
+    the stage each account was built for, so the measured process starts where ``lettergen batch`` starts."""
+    from _synthetic import AS_OF, HISTORY_BATCH, make_accounts, write_export
+
+    from lettergen.ledger import Ledger
+
+    syn = make_accounts(n)
+    write_export(syn, folder / "accounts.csv")
+    Ledger(folder / "lettergen.db").record(HISTORY_BATCH, AS_OF - timedelta(days=1), syn.history_letters(), source="import")
+    (folder / "intended.json").write_text(json.dumps(syn.intended))
+
+
 def child_batch(a: argparse.Namespace) -> dict:
-    from _synthetic import AS_OF, HISTORY_BATCH, check_stage_mix, make_accounts
+    """What ``lettergen batch accounts.csv`` does at its defaults: load the export, then run_batch into a folder."""
+    from _synthetic import AS_OF, check_stage_mix
 
     from lettergen.batch import BatchOptions, run_batch
-    from lettergen.ledger import Ledger
-    from lettergen.load import LoadResult
+    from lettergen.load import load_accounts
 
-    syn = make_accounts(a.n)
     policy = _policy()
+    data = Path(a.data)
     tmp = Path(tempfile.mkdtemp(prefix="lettergen-bench-batch-"))
     try:
-        ledger = Ledger(tmp / "lettergen.db")
-        ledger.record(HISTORY_BATCH, AS_OF - timedelta(days=1), syn.history_letters(), source="import")
-        # Keep what a real run has: the loaded accounts (the histories are in the ledger now, as in production).
-        accounts, intended = syn.accounts, syn.intended
-        del syn
-        gc.collect()
+        shutil.copy(data / "lettergen.db", tmp / "lettergen.db")
+        intended = json.loads((data / "intended.json").read_text())
+        t_load = time.perf_counter()
+        loaded = load_accounts(data / "accounts.csv")
+        load_s = time.perf_counter() - t_load
+        if len(loaded.accounts) != a.n or loaded.rejections:
+            raise SystemExit(f"bench: the export loaded {len(loaded.accounts)} of {a.n} accounts "
+                             f"({len(loaded.rejections)} rejected); fix bench/_synthetic.py")
         probe = None
         if not a.no_probe:
             (tmp / ".probe").mkdir()
@@ -278,12 +293,15 @@ def child_batch(a: argparse.Namespace) -> dict:
         step = max(1, a.n // 10)
         last = [0]
 
-        def progress(done: int, total: int) -> None:
+        def progress(done: int, total: int, phase: str = "typeset") -> None:
+            if phase != "typeset":
+                if done == 0:
+                    _say(f"batch: {phase} ...")
+                return
             if done - last[0] >= step or done == total:
                 last[0] = done
                 _say(f"batch: {done}/{total} letters typeset")
 
-        loaded = LoadResult(accounts=accounts, rejections=())
         t0 = time.perf_counter()
         res = run_batch(loaded, policy, AS_OF, options, progress, observer=probe.observe if probe else None)
         secs = time.perf_counter() - t0
@@ -291,7 +309,7 @@ def child_batch(a: argparse.Namespace) -> dict:
         letters_dir = res.folder / "letters"
         files = list(letters_dir.iterdir())
         out = {
-            "letters": len(res.produced), "seconds": secs, "ms_per_letter": secs * 1000 / len(res.produced),
+            "letters": len(res.produced), "seconds": secs, "ms_per_letter": secs * 1000 / len(res.produced), "load_s": load_s,
             "pages": res.pages, "batch_pdf_bytes": (res.folder / "batch.pdf").stat().st_size,
             "letter_files": len(files), "letter_bytes": sum(f.stat().st_size for f in files),
             "recorded": res.recorded, "mix": dict(mix), "formats": list(options.formats),
@@ -512,6 +530,11 @@ def run_path(path: str, a: argparse.Namespace) -> dict:
            "--chunk", str(a.chunk), "--formats", ",".join(a.formats), "--naive-max", str(a.naive_max)]
     cmd += ["--keep"] if a.keep else []
     cmd += ["--no-probe"] if a.no_probe else []
+    data = None
+    if path == "batch":
+        data = Path(tempfile.mkdtemp(prefix="lettergen-bench-data-"))
+        prepare_batch(a.n, data)
+        cmd += ["--data", str(data)]
     t0 = time.perf_counter()
     stat0, me0 = _cpu_stat(), _own_cpu()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True, cwd=str(ROOT))
@@ -519,6 +542,8 @@ def run_path(path: str, a: argparse.Namespace) -> dict:
     sampler.start()
     out, _ = proc.communicate()
     sampler.stop()
+    if data is not None:
+        shutil.rmtree(data, ignore_errors=True)
     stat1, me1 = _cpu_stat(), _own_cpu()
     if proc.returncode != 0:
         raise SystemExit(f"bench: the {path} path failed (exit {proc.returncode}); see above.")
@@ -668,6 +693,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeat", type=int, default=1, metavar="R",
                     help="run each path R times; report the fastest run among those least disturbed by other processes; default 1")
     ap.add_argument("--_child", choices=PATHS, help=argparse.SUPPRESS)
+    ap.add_argument("--data", help=argparse.SUPPRESS)
     a = ap.parse_args(argv)
     if a.chunk is None:
         from lettergen.batch import CHUNK_SIZE

@@ -39,6 +39,7 @@ from lettergen.errors import AssembleError, LedgerError, TypesetError
 from lettergen.ledger import Ledger
 from lettergen.load import LoadResult, rejected_account_ids
 from lettergen.models import Account, Finding, Letter, SentLetter, Skip, SlimLetter
+from lettergen.packed import compacted, is_packed
 from lettergen.plan import PlanResult, plan_all
 from lettergen.config.policy import Policy
 from lettergen.fonts import GLYPH_RULE
@@ -583,7 +584,9 @@ def nothing_to_send(result: PlanResult) -> str:
 def plan_step(loaded: LoadResult, policy: Policy, as_of: date, ledger: Ledger) -> PlanResult:
     """Who gets which letter today, from the accounts and what the ledger says was sent."""
     histories = ledger.histories(a.id for a in loaded.accounts)
-    return plan_all(loaded.accounts, policy, histories, as_of, loaded.rejections)
+    result = plan_all(loaded.accounts, policy, histories, as_of, loaded.rejections)
+    del histories  # every earlier letter of every account: freed before the result is copied (see compacted)
+    return compacted(result)
 
 
 def approval_step(result: PlanResult, policy: Policy, options: BatchOptions) -> Approved:
@@ -745,26 +748,34 @@ def typeset_step(
         if progress:
             progress(len(produced) + len(held), total, "typeset")
 
+    packed = is_packed(jobs_all)
+
+    def slim(letter: Letter, at: int) -> SlimLetter:
+        """The record kept of a letter: with a compact plan, its index there rather than its job and account."""
+        return SlimLetter(letter, jobs_all, at) if packed else SlimLetter(letter)
+
     slims: dict[int, list[SlimLetter]] = {}
     kept: dict[int, list[tuple[Finding, ...]]] = {}
     with _Typesetter(workers, composer.templates.folder, as_of, policy.envelope, options.draft) as typesetter:
         for k, start in enumerate(range(0, total, size)):
             ok: list[Letter] = []
+            ok_at: list[int] = []
             ok_findings: list[tuple[Finding, ...]] = []
             started = time.perf_counter()
-            for job in jobs_all[start:start + size]:
+            for at, job in enumerate(jobs_all[start:start + size], start):
                 letter = composer.compose(job, serial)
                 if serial is not None:
                     serial += 1
                 unprintable = glyph_findings(letter)
                 if unprintable:  # never typeset: it would print an empty box, or take a machine's own font
-                    held.append(Held(SlimLetter(letter), unprintable))
+                    held.append(Held(slim(letter, at), unprintable))
                     continue
                 findings, errs, _warned = lint_one(letter, policy, packs)
                 if errs:
-                    held.append(Held(SlimLetter(letter), tuple(errs)))
+                    held.append(Held(slim(letter, at), tuple(errs)))
                 else:
                     ok.append(letter)
+                    ok_at.append(at)
                     ok_findings.append(tuple(findings))
             if observer is not None:
                 observer("compose_lint", time.perf_counter() - started, len(jobs_all[start:start + size]))
@@ -774,7 +785,7 @@ def typeset_step(
                               keys=[f".{k:05d}-{i:03d}" for i in range(len(ok))], titles=[letter_doc_title(lt) for lt in ok],
                               recipients=[list(lt.context["recipient_lines"]) for lt in ok], return_lines=return_lines,
                               folder=str(tmp), formats=formats, as_of=as_of, page_size=docx_page_size(policy.envelope))
-            slims[k] = [SlimLetter(lt) for lt in ok]
+            slims[k] = [slim(lt, at) for lt, at in zip(ok, ok_at)]
             kept[k] = ok_findings
             del ok
             for t, res in typesetter.submit(task):

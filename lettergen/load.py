@@ -26,7 +26,7 @@ import csv
 import io
 import json
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -42,6 +42,7 @@ from lettergen.config.yamlfile import TextLoader, parse_yaml
 from lettergen.errors import AmountError, EncodingError, LettergenError, LoadError
 from lettergen.models import Account, Address, Invoice, PromiseToPay, Rejection, SourceRef
 from lettergen.money import parse_amount
+from lettergen.packed import Packed, compacted
 
 # --------------------------------------------------------------------------- fields
 
@@ -74,7 +75,9 @@ class RawRow:
 
 
 class LoadResult(NamedTuple):
-    accounts: tuple[Account, ...]
+    accounts: Sequence[Account]
+    """In input order; from :func:`load_accounts` a :class:`~lettergen.packed.Packed` sequence (compact: a batch
+    keeps it for its whole run)."""
     rejections: tuple[Rejection, ...]
 
 
@@ -688,7 +691,11 @@ def load_accounts(
     ``ColumnMapping`` or the path of a mapping YAML. ``date_format`` and
     ``encoding`` override the mapping file's.
     """
-    path = Path(path)
+    return compacted(_load(Path(path), mapping, invoices, date_format, encoding, default_currency, progress))
+
+
+def _load(path: Path, mapping: ColumnMapping | str | Path | None, invoices: str | Path | None, date_format: str | None,
+          encoding: str | None, default_currency: str, progress: Callable[..., None] | None) -> LoadResult:
     if mapping is None:
         mapping = ColumnMapping()
     elif not isinstance(mapping, ColumnMapping):
@@ -741,7 +748,7 @@ def load_accounts(
 
 def _flat(b: _Builder, rows: list[RawRow], rejections: list[Rejection]) -> LoadResult:
     groups = _group(rows, rejections)
-    accounts: list[Account] = []
+    accounts: Packed[Account] = Packed()
     for g in b.groups(groups):
         primary = g.rows[0]
         sig = _account_signature(b, primary)
@@ -764,7 +771,7 @@ def _flat(b: _Builder, rows: list[RawRow], rejections: list[Rejection]) -> LoadR
             rejections.extend(g.rejections)
             continue
         _finish(b, g, primary, g.rows, accounts, rejections)
-    return LoadResult(tuple(accounts), _in_input_order(rejections))
+    return LoadResult(accounts, _in_input_order(rejections))
 
 
 def _two_tables(b: _Builder, acc_rows: list[RawRow], inv_rows: list[RawRow], rejections: list[Rejection], tree: bool = False) -> LoadResult:
@@ -785,7 +792,7 @@ def _two_tables(b: _Builder, acc_rows: list[RawRow], inv_rows: list[RawRow], rej
             )
             continue
         groups[aid].invoice_rows.append(row)
-    accounts: list[Account] = []
+    accounts: Packed[Account] = Packed()
     for g in b.groups(groups):
         primary = g.rows[0]
         if "__invalid__" in primary.values:
@@ -806,10 +813,10 @@ def _two_tables(b: _Builder, acc_rows: list[RawRow], inv_rows: list[RawRow], rej
             rejections.extend(g.rejections)
             continue
         _finish(b, g, primary, g.invoice_rows, accounts, rejections)
-    return LoadResult(tuple(accounts), _in_input_order(rejections))
+    return LoadResult(accounts, _in_input_order(rejections))
 
 
-def _finish(b: _Builder, g: _Group, primary: RawRow, invoice_rows: list[RawRow], accounts: list[Account], rejections: list[Rejection]) -> None:
+def _finish(b: _Builder, g: _Group, primary: RawRow, invoice_rows: list[RawRow], accounts: Packed[Account], rejections: list[Rejection]) -> None:
     """Build the group's account; it lands in ``accounts``, or its problems in ``rejections``."""
     acc = b.account(g, primary, invoice_rows)
     if acc is None:

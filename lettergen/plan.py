@@ -30,6 +30,7 @@ from decimal import Decimal
 
 from lettergen.models import Account, Invoice, LetterJob, Rejection, SentLetter, Skip, SkipCode
 from lettergen.money import quantize
+from lettergen.packed import Packed, Subset
 from lettergen.config.policy import Policy, Stage
 
 Decision = LetterJob | Skip
@@ -155,12 +156,19 @@ class PlanResult:
     """Decisions in input order, plus the loader's rejections: every account in exactly one place."""
 
     as_of: date
-    decisions: tuple[Decision, ...]
+    decisions: Sequence[Decision]
+    """From :func:`plan_all` a :class:`~lettergen.packed.Packed` sequence; ``jobs`` and ``skips`` are then views of
+    it (a batch keeps them for its whole run: compact, not one model per account)."""
     rejections: tuple[Rejection, ...] = ()
-    jobs: tuple[LetterJob, ...] = field(init=False)
-    skips: tuple[Skip, ...] = field(init=False)
+    jobs: Sequence[LetterJob] = field(init=False)
+    skips: Sequence[Skip] = field(init=False)
 
     def __post_init__(self) -> None:
+        if isinstance(self.decisions, Packed):
+            kinds = [isinstance(d, LetterJob) for d in self.decisions]
+            object.__setattr__(self, "jobs", Subset(self.decisions, (i for i, j in enumerate(kinds) if j)))
+            object.__setattr__(self, "skips", Subset(self.decisions, (i for i, j in enumerate(kinds) if not j)))
+            return
         object.__setattr__(self, "jobs", tuple(d for d in self.decisions if isinstance(d, LetterJob)))
         object.__setattr__(self, "skips", tuple(d for d in self.decisions if isinstance(d, Skip)))
 
@@ -197,7 +205,7 @@ def plan_all(
     """
     from lettergen.postal.usps import check_address
 
-    decisions = []
+    decisions: Packed[Decision] = Packed()
     rejected = list(rejections)
     for a in accounts:
         d = plan(a, policy, histories.get(a.id, ()), as_of)
@@ -212,7 +220,7 @@ def plan_all(
                 ))
                 continue
         decisions.append(d)
-    return PlanResult(as_of=as_of, decisions=tuple(decisions), rejections=tuple(rejected))
+    return PlanResult(as_of=as_of, decisions=decisions, rejections=tuple(rejected))
 
 
 def job_for_stage(account: Account, policy: Policy, history: Sequence[SentLetter], as_of: date, stage_name: str) -> LetterJob:

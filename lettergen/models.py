@@ -280,6 +280,22 @@ class SlimLetter:
     def job(self) -> LetterJob:
         return self._job if self._job is not None else self._jobs[self._index]
 
+    def __getstate__(self) -> tuple[Any, ...]:
+        # pickled without the planned jobs it points into (kept packed itself, a batch's records would each
+        # carry a copy of the whole plan); :meth:`attach` gives them back
+        return tuple(None if k == "_jobs" else getattr(self, k) for k in self.__slots__)
+
+    def __setstate__(self, state: tuple[Any, ...]) -> None:
+        for k, v in zip(self.__slots__, state):
+            object.__setattr__(self, k, v)
+        if self._jobs is None:
+            self._jobs = ()
+
+    def attach(self, jobs: Sequence[LetterJob]) -> None:
+        """Point an unpickled record back at the planned ``jobs`` its index is in."""
+        if self._job is None:
+            self._jobs = jobs
+
     @property
     def context(self) -> dict[str, Any]:
         return {"recipient_lines": list(self.recipient_lines), "amount_due": self.amount_due}

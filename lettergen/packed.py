@@ -20,7 +20,7 @@ import pickle
 import zlib
 from array import array
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, Generic, TypeVar, overload
 
 T = TypeVar("T")
@@ -34,11 +34,14 @@ _CACHED_BLOCKS = 4
 class Packed(Sequence[T], Generic[T]):
     """An append-only sequence of picklable items, stored compressed by blocks."""
 
-    def __init__(self, items: Iterable[T] = (), block: int = BLOCK) -> None:
+    def __init__(self, items: Iterable[T] = (), block: int = BLOCK, restore: Callable[[T], None] | None = None) -> None:
+        """``restore`` is called on every item as it is unpacked: to give it back what was not pickled with it
+        (a record's reference to a shared sequence, say)."""
         self._block = block
         self._blocks: list[bytes] = []
         self._tail: list[T] = []
         self._cache: OrderedDict[int, list[T]] = OrderedDict()
+        self._restore = restore
         self.extend(items)
 
     def append(self, item: T) -> None:
@@ -60,13 +63,21 @@ class Packed(Sequence[T], Generic[T]):
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
         self._cache = OrderedDict()
+        self._restore = None
+
+    def _load(self, b: int) -> list[T]:
+        items: list[T] = pickle.loads(zlib.decompress(self._blocks[b]))
+        if self._restore is not None:
+            for item in items:
+                self._restore(item)
+        return items
 
     def _unpack(self, b: int) -> list[T]:
         if b == len(self._blocks):
             return self._tail
         hit = self._cache.get(b)
         if hit is None:
-            hit = self._cache[b] = pickle.loads(zlib.decompress(self._blocks[b]))
+            hit = self._cache[b] = self._load(b)
             if len(self._cache) > _CACHED_BLOCKS:
                 self._cache.popitem(last=False)
         else:
@@ -95,7 +106,7 @@ class Packed(Sequence[T], Generic[T]):
         # among whatever the pass made and freed, and keep that memory from going back to the system)
         for b in range(len(self._blocks)):
             hit = self._cache.get(b)
-            yield from hit if hit is not None else pickle.loads(zlib.decompress(self._blocks[b]))
+            yield from hit if hit is not None else self._load(b)
         yield from list(self._tail)
 
     def __eq__(self, other: object) -> bool:

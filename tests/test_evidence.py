@@ -191,8 +191,10 @@ def test_evidence_is_written_in_the_same_transaction(tmp_path: Path) -> None:
 def test_evidence_count_and_keys_are_checked_before_anything_is_written(tmp_path: Path) -> None:
     path = tmp_path / "l.db"
     ledger = Ledger(path)
-    with pytest.raises(ValueError, match="1 evidence dicts for 2 letters"):
+    with pytest.raises(ValueError, match="fewer evidence dicts than the 2 letters"):
         ledger.record("b1", JUNE, [letter("A1"), letter("A2")], evidence=[{}])
+    with pytest.raises(ValueError, match="more evidence dicts than the 1 letters"):
+        ledger.record("b1", JUNE, iter([letter("A1")]), evidence=({} for _ in range(2)))
     with pytest.raises(ValueError, match="unknown keys pdf_sha"):
         ledger.record("b1", JUNE, [letter("A1")], evidence=[{"pdf_sha": "x"}])
     assert ledger.batches() == []

@@ -14,9 +14,11 @@ path in its own subprocess:
    and stylesheets per call, one process, on min(N, --naive-max) letters;
 2. layout: ``PdfRenderer.document()`` over chunks of C letters (layout only, no
    PDF written), one process, all N letters;
-3. batch: ``lettergen.batch.run_batch`` with --jobs workers into a temp folder
-   (plan, compose, lint gate, typeset, cut per-letter PDFs, merge batch.pdf,
-   manifests, ledger);
+3. batch: what ``lettergen batch`` does at its defaults: ``load_accounts`` on the
+   accounts written as a flat CSV export (by this process, not measured), then
+   ``lettergen.batch.run_batch`` with --jobs workers into a temp folder (plan,
+   compose, lint gate, typeset, cut per-letter PDFs, merge batch.pdf and
+   batch.docx, manifests, ledger);
 4. stages (not by default): single-process cost of each step of the batch path
    per letter (compose, lint, pickling a chunk for a worker, layout, write_pdf,
    cutting, merging, DOCX) on min(N, --naive-max) letters.

@@ -610,7 +610,8 @@ class _Builder:
                 extra.setdefault(k, val)
         try:
             return Account(
-                id=g.account_id, name=name, attention=_text(v("attention")) or None, address=address,
+                id=g.account_id, name=name, attention=_text(v("attention")) or None,
+                salutation=_text(v("salutation")) or None, address=address,
                 email=_text(v("email")) or None, phone=_text(v("phone")) or None, locale=locale,
                 tone=_text(v("tone")).lower() or None, debt_type=debt_type, jurisdiction=jurisdiction,
                 in_dispute=in_dispute, do_not_contact=dnc, promise=promise,

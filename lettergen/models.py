@@ -96,6 +96,8 @@ class Account(_Frozen):
     id: str
     name: str
     attention: str | None = None
+    salutation: str | None = None
+    """What follows "Dear" in the letter, when the export gives it (else lettergen.compose.salutation derives it)."""
     address: Address
     email: str | None = None
     phone: str | None = None

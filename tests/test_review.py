@@ -140,7 +140,7 @@ def test_review_page_and_docx_for_every_stage_template(tmp_path, policy):
         assert d.core_properties.title == f"Legal review: {name}"
         for fx in FIXTURES:
             assert fx.account.id in body  # "Account FX-CN1 ..." in every letter
-        assert "Dear Jordan Avery," in body and "Lone Star Widgets LLC" in body
+        assert "Dear Jordan Avery," in body and "LONE STAR WIDGETS LLC" in body.upper()
         assert "Acme Supplies, Inc." in body
 
 

@@ -30,11 +30,13 @@ from jinja2.ext import Extension
 from jinja2.sandbox import SandboxedEnvironment, SecurityError
 from markupsafe import Markup
 
+from lettergen.textcase import upper
 from lettergen.postal.envelope import get as get_envelope
 from lettergen.errors import ComposeError
 from lettergen.compose.html import ALLOWED_TAGS
 from lettergen.models import Account, Letter, LetterJob
 from lettergen.compose.payplan import payment_plan
+from lettergen.compose.salutation import salutation
 from lettergen.config.policy import Policy
 from lettergen.config.tones import PHRASES, ToneProfile, ToneSet
 
@@ -253,7 +255,7 @@ def recipient_lines(account: Account, home_country: str = "US", usps_style: bool
         names.append(f"Attn: {account.attention}")
     domestic = is_domestic(a)
     if usps_style and domestic:
-        names = [n.upper() for n in names]
+        names = [upper(n, account.locale) for n in names]  # the language's capitals: no accents on Greek ones
     lines = list(format_lines(a, usps_style=usps_style))
     if domestic and home_country != "US":
         lines.append(country_name("US"))
@@ -351,6 +353,8 @@ class Composer:
                 job.amount_due, job.currency, job.as_of + timedelta(days=cfg.first_due_days), self.calendar,
                 cfg.max_installments, cfg.min_installment,
             )
+            if len(plan) < 2:  # a "plan" of one installment is the full amount: offer none ("1 monthly installments")
+                plan = ()
         label = {s.name: s.label_text for s in pol.stages}
         first = not job.previous
         consumer = acc.debt_type == "consumer"
@@ -370,12 +374,13 @@ class Composer:
         }
         ctx: dict[str, Any] = {
             "collector": pol.collector,
+            "intended_actions": list(stage.intended_actions),
             "notices": notices,
             "account": {
                 "id": acc.id, "name": acc.name, "attention": acc.attention or "", "email": acc.email or "",
                 "phone": acc.phone or "", "extra": dict(acc.extra),
             },
-            "salutation": acc.attention or acc.name,
+            "salutation": salutation(acc),
             "recipient_lines": lines,
             "recipient_style": style,
             "imb": imb,

@@ -13,7 +13,8 @@ __all__ = ["debug_overlay"]
 
 
 def _overlay_ops(env: Envelope, left: float, top: float) -> bytes:
-    """PDF operators drawing the windows (red), the windows less clearance (red, dashed), the visible area
+    """PDF operators drawing the windows (red), the blocks the addresses must stay in (red, dashed: the vendor's
+    shift-safe blocks, or the windows less clearance), the printable area (grey, dashed), the visible area
     (light blue) and the first fold (grey, dotted). ``left``/``top``: the page's top-left corner in PDF space."""
 
     def re_op(r: Rect) -> str:
@@ -26,7 +27,9 @@ def _overlay_ops(env: Envelope, left: float, top: float) -> bytes:
     ops.append("1 0 0 RG [] 0 d")
     ops += [re_op(w) for _, w in env.windows()]
     ops.append("1 0 0 RG [3 2] 0 d")
-    ops += [re_op(w.shrink(env.clearance)) for _, w in env.windows() if env.clearance > EPS]
+    ops += [re_op(r) for r in (env.recipient_inner, env.return_inner) if r is not None]  # where the text must stay
+    ops.append("0.6 0.6 0.6 RG [4 3] 0 d")
+    ops.append(re_op(env.printable))  # the printable area
     ops.append("0.5 0.5 0.5 RG [1 2] 0 d")
     ops.append(f"{left:.3f} {top - env.first_fold:.3f} m {left + env.page_width:.3f} {top - env.first_fold:.3f} l S")
     ops.append("Q")
@@ -36,7 +39,7 @@ def _overlay_ops(env: Envelope, left: float, top: float) -> bytes:
 def debug_overlay(pdf_in: str | Path, pdf_out: str | Path, envelope: Envelope | str,
                   pages: Sequence[int] | None = None) -> None:
     """Write a copy of ``pdf_in`` with the envelope drawn on the given pages (0-based indexes of each letter's
-    first page; default every page): the windows in red, the windows less clearance dashed, the visible area
+    first page; default every page): the windows in red, the address blocks dashed, the printable area dashed grey, the visible area
     outlined in light blue, the first fold dotted grey. The page's own content is wrapped in q/Q so its graphics
     state cannot leak into the drawing. Deterministic: the same input gives the same bytes."""
     import pikepdf

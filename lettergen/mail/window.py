@@ -217,16 +217,6 @@ def _runs(words: Sequence[_Word], pred) -> Iterator[list[_Word]]:  # type: ignor
         yield run
 
 
-def _clearance_text(pt: float) -> str | None:
-    if pt <= EPS:
-        return None
-    for d in (1, 2, 4, 8, 16, 32):
-        n = pt / PT_PER_IN * d
-        if abs(n - round(n)) < 1e-6:
-            return f"{round(n)}/{d} in" if d > 1 else f"{round(n)} in"
-    return f"{_num(pt)} pt"
-
-
 REVEALING = re.compile(
     r"(?<![^\W\d_])(?:debt\w*|collections?|collectors?|past[\s\-]*due|over[\s\-]*due|final[\s\-]*notices?"
     r"|demand\w*|delinquen\w*)",
@@ -299,9 +289,6 @@ def check_page(words: Iterable[Mapping[str, Any]], envelope: Envelope | str, *, 
     used: set[int] = set()
     rec = _attribute(layout, "recipient", recipient_lines, env.recipient_window, used)
     ret = _attribute(layout, "return", return_lines, env.return_window or env.recipient_window, used)
-    clearance = _clearance_text(env.clearance)
-    less = f" less {clearance} clearance" if clearance else ""
-
     for block, inner in ((rec, env.recipient_inner), (ret, env.return_inner)):
         for text, cand in block.lines:
             if cand is None:
@@ -310,7 +297,14 @@ def check_page(words: Iterable[Mapping[str, Any]], envelope: Envelope | str, *, 
                 for run in _runs(cand.words, lambda w: not inner.contains(w.rect)):
                     q, r = _quote(run)
                     problems.append(f"{block.label} address: '{q}' at {r.describe()} is outside the "
-                                    f"{block.label} window{less}")
+                                    f"{env.inner_name(block.label)}")
+
+    # Nothing in the printable margins (of the part of the page read).
+    printable = env.printable
+    for run in _runs(layout.reading, lambda w: not printable.contains(w.rect)):
+        q, r = _quote(run)
+        problems.append(f"text '{q}' at {r.describe()} is in the page's unprintable margin (text must stay inside "
+                        f"{printable.describe()}: the mail house may not print outside it)")
 
     # When the block does not stay in its window: its line count against the window at the size and
     # line height it was set in (an address that does stay in is not second-guessed by the model).
@@ -326,7 +320,8 @@ def check_page(words: Iterable[Mapping[str, Any]], envelope: Envelope | str, *, 
             hint = fit(n, env)
             advice = (f"set it at {_num(hint[0])} pt with line height {hint[1]:.2f}" if hint else
                       f"even at {_num(env.min_font_pt)} pt it fits {capacity(env, env.min_font_pt, 1.0)}; shorten it")
-            problems.append(f"recipient address has {n} lines; the window fits {cap} at {_num(size)} pt ({advice})")
+            where = "block" if env.recipient_block is not None else "window"
+            problems.append(f"recipient address has {n} lines; the {where} fits {cap} at {_num(size)} pt ({advice})")
 
     # Type size of the addresses.
     for block in (rec, ret):
@@ -345,7 +340,9 @@ def check_page(words: Iterable[Mapping[str, Any]], envelope: Envelope | str, *, 
     # Nothing else in the windows (or, on an address page, anywhere).
     block_ids = used
     for label, window in env.windows():
-        for run in _runs(layout.reading, lambda w: w.i not in block_ids and w.rect.intersects(window)):
+        inner = env.recipient_inner if label == "recipient" else env.return_inner
+        area = window.union(inner) if inner is not None else window  # the window and the block the address fills
+        for run in _runs(layout.reading, lambda w: w.i not in block_ids and w.rect.intersects(area)):
             q, r = _quote(run)
             problems.append(f"text '{q}' at {r.describe()} is in the {label} window; only the address may show there")
     if env.address_page:

@@ -176,6 +176,16 @@ class Envelope:
     """How far the folded letter can slide up or down inside the envelope."""
     address_page: bool = False
     """The addresses go on a separate first page that carries nothing else (vendors that print their own letters)."""
+    recipient_block: Rect | None = None
+    """Where the recipient block's text must stay so that it shows whatever the folded sheet's shift in the
+    envelope (a mail house's published layout); None: the recipient window less ``clearance``."""
+    return_block: Rect | None = None
+    """The same for the return address; None: the return window less ``clearance``."""
+    margins: tuple[float, float, float, float] = (36.0, 43.2, 36.0, 36.0)
+    """Top, right, bottom, left: no text on any page closer to the paper's edge than this (the mail house's
+    printable area: "anything outside these margins might not be printed")."""
+    source: str = ""
+    """Where the figures come from."""
     visible_area: tuple[Rect, ...] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -183,13 +193,31 @@ class Envelope:
 
     @property
     def recipient_inner(self) -> Rect:
-        """The recipient window less clearance: where the recipient block's text must stay."""
-        return self.recipient_window.shrink(self.clearance)
+        """Where the recipient block's text must stay: the vendor's shift-safe block, else the recipient window
+        less clearance."""
+        return self.recipient_block or self.recipient_window.shrink(self.clearance)
 
     @property
     def return_inner(self) -> Rect | None:
-        """The return window less clearance: where the return address's text must stay."""
+        """Where the return address's text must stay: the vendor's block, else the return window less clearance."""
+        if self.return_block is not None:
+            return self.return_block
         return None if self.return_window is None else self.return_window.shrink(self.clearance)
+
+    @property
+    def printable(self) -> Rect:
+        """The page less the printable margins: every word of every page lies inside."""
+        top, right, bottom, left = self.margins
+        return Rect(left, top, self.page_width - right, self.page_height - bottom)
+
+    def inner_name(self, label: str) -> str:
+        """How messages name the area a block must stay in."""
+        block = self.recipient_block if label == "recipient" else self.return_block
+        if block is not None:
+            return f"{label} block (the area that shows whatever the sheet's shift in the envelope, {block.describe()})"
+        inner = self.recipient_inner if label == "recipient" else self.return_inner
+        less = f" less {_clearance_words(self.clearance)} clearance" if self.clearance else ""
+        return f"{label} window{less} ({inner.describe() if inner else 'none'})"
 
     def windows(self) -> list[tuple[str, Rect]]:
         """[('recipient', rect), ('return', rect)] (the return window only when the envelope has one)."""
@@ -236,6 +264,32 @@ USPS_CLEARANCE_IN = 1 / 8  # USPS Publication 25: 1/8 in clear around the addres
 MIN_FONT_PT = 8.0  # USPS Publication 25 asks for address type of at least 8 pt (10 pt recommended)
 
 
+# Where the blocks print (PostalMethods, "#10 double window" letter template for US Letter, a layout safe under
+# any shift of the tri-folded sheet in the envelope): the recipient block inside the rectangle whose top-left
+# corner is 0.5 in from the left and 2.042 in from the top of the page, at most 3.5 x 0.875 in; the return block
+# at 0.5 in / 0.5 in, at most 3.5 x 0.792 in; nothing within 0.5 in of the top, left and bottom edges or 0.6 in of
+# the right one. What may show through (the 1692f(8) check): Lob's #10 double-window envelope, above.
+US10_RECIPIENT_BLOCK_IN = (0.5, 2.042, 3.5, 0.875)  # left, top, width, height on the page
+US10_RETURN_BLOCK_IN = (0.5, 0.5, 3.5, 0.792)
+VENDOR_MARGINS_IN = (0.5, 0.6, 0.5, 0.5)  # top, right, bottom, left
+US10_SOURCE = ("block positions and printable margins: PostalMethods #10 double-window letter layout (US Letter); "
+               "windows (what can show through): Lob #10 double-window envelope, recipient window 1 x 4 in at 0.625 in "
+               "from the left and 1 in from the bottom, return window 0.875 x 3.25 in at 0.625 in, 2.375 in from the "
+               "bottom; address rules: USPS Publication 25")
+
+
+def _block_in(left: float, top: float, width: float, height: float) -> Rect:
+    return Rect(inch(left), inch(top), inch(left + width), inch(top + height))
+
+
+def _clearance_words(pt: float) -> str:
+    inches = pt / PT_PER_IN
+    for den in (8, 4, 2, 16):
+        if abs(inches * den - round(inches * den)) < 1e-6:
+            return f"{round(inches * den)}/{den} in"
+    return f"{_num(pt)} pt"
+
+
 def _us10(name: str, description: str, *, address_page: bool = False) -> Envelope:
     page_w, page_h = US_LETTER_IN
     first_fold = inch(page_h) / 3  # tri-fold: three equal panels
@@ -251,6 +305,10 @@ def _us10(name: str, description: str, *, address_page: bool = False) -> Envelop
         play_x=inch((US10_WIDTH_IN - page_w) / 2),
         play_y=inch(US10_HEIGHT_IN) - first_fold,  # folded height is one panel
         address_page=address_page,
+        recipient_block=_block_in(*US10_RECIPIENT_BLOCK_IN),
+        return_block=_block_in(*US10_RETURN_BLOCK_IN),
+        margins=tuple(inch(v) for v in VENDOR_MARGINS_IN),  # type: ignore[arg-type]
+        source=US10_SOURCE,
     )
 
 
@@ -288,6 +346,10 @@ def _din_5008_b() -> Envelope:
         max_sheets=5,
         first_fold=mm(DIN_FOLD_MM),
         play_x=mm(play_x), play_y=mm(play_y),
+        margins=tuple(inch(v) for v in VENDOR_MARGINS_IN),  # type: ignore[arg-type]
+        source="address field: DIN 5008 form B (Anschriftfeld 45 mm from the top, 20 mm from the left, 85 x 45 mm; "
+               "Zusatz- und Vermerkzone 17.7 mm, Anschriftzone 27.3 mm); envelopes: DIN 680 DL and C6/5 windows; "
+               "printable margins: the mail house's 0.5 in (0.6 in on the right), as for the US presets",
     )
 
 
@@ -327,7 +389,7 @@ def as_envelope(e: Envelope | str) -> Envelope:
 
 # ----------------------------------------------------------------------------- CSS, fit, capacity
 
-LETTER_MARGIN_TOP = inch(0.6)
+LETTER_MARGIN_TOP = inch(0.75)
 LETTER_MARGIN_LEFT = inch(0.75)
 """pt: the page margins of ``@page letter`` in letter_templates/style.css, where ``section.letter`` starts."""
 

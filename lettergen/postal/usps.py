@@ -81,6 +81,7 @@ from functools import lru_cache
 
 from babel import Locale
 
+from lettergen.textcase import upper
 from lettergen.models import Address
 
 __all__ = [
@@ -434,7 +435,7 @@ def check_address(address: Address) -> list[str]:
 
 def _tokens(text: str) -> list[str]:
     """Upper-case ``text`` and split it into words, applying the punctuation rules."""
-    text = unicodedata.normalize("NFC", text).upper()
+    text = upper(text)  # Greek capitals without accents (lettergen.textcase)
     text = text.replace("#", " # ")
     text = re.sub(r"['’‘`\"“”]", "", text)
     text = re.sub(r"[,;:()\[\]{}!?]", " ", text)

@@ -62,7 +62,9 @@ def render(letters, folder: Path, templates: Path = TEMPLATES) -> dict[str, Rend
         for lt, start, end in zip(letters, chunk.starts, ends):
             pages = [pdf.pages[i].extract_text() for i in range(start, end)]
             words = [pdf.pages[i].extract_words(extra_attrs=["fontname"]) for i in range(start, end)]
-            heads = ["".join(c["text"] for c in pdf.pages[i].chars if c["bottom"] < 0.6 * 72) for i in range(start, end)]
+            # the running header: in the top margin (0.75 in), right of the return block (which ends 4 in from the left)
+            heads = ["".join(c["text"] for c in pdf.pages[i].chars if c["bottom"] < 0.75 * 72 and c["x0"] > 4.2 * 72)
+                     for i in range(start, end)]
             path = folder / f"{lt.job.account.id}.docx"
             build_docx(wrap_document([lt.html], "test"), path, created=AS_OF, title="test")
             out[lt.job.account.id] = Rendered(lt, pages, words, heads, path)

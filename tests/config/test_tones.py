@@ -35,9 +35,13 @@ def text_of(letter) -> str:
     return " ".join(visible_text(letter.html).split())
 
 
-def phrase(tone: str, stage: str, key: str) -> str:
+def phrase(tone: str, stage: str, key: str, **context: object) -> str:
+    """A phrase as a first letter prints it (phrases are Jinja: some say more when there were earlier letters)."""
+    import jinja2
+
     data = yaml.safe_load((TONES / f"{tone}.yaml").read_text(encoding="utf-8"))
-    return " ".join(data["stages"][stage][key].split())
+    text = jinja2.Template(data["stages"][stage][key]).render({"previous_letters": (), **context})
+    return " ".join(text.split())
 
 
 @pytest.fixture

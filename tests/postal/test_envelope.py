@@ -81,10 +81,15 @@ def test_us10_windows_derived_from_the_envelope():
     #              top 4.125-2.375-0.875 = 0.875 in = 63 pt, bottom 1.75 in = 126 pt
     assert US10.recipient_window == Rect(9, 153, 297, 225)
     assert US10.return_window == Rect(9, 63, 243, 126)
-    # less 1/8 in = 9 pt clearance
+    # where the text must stay: the vendor's shift-safe blocks (PostalMethods), not the windows less clearance
+    #   recipient: 0.5 in from the left, 2.042 in from the top, 3.5 x 0.875 in = x 36-288, y 147.024-210.024 pt
+    #   return:    0.5 in / 0.5 in, 3.5 x 0.792 in = x 36-288, y 36-93.024 pt
     assert US10.clearance == 9
-    assert US10.recipient_inner == Rect(18, 162, 288, 216)
-    assert US10.return_inner == Rect(18, 72, 234, 117)
+    assert US10.recipient_inner == pytest.approx(Rect(36, 147.024, 288, 210.024))
+    assert US10.return_inner == pytest.approx(Rect(36, 36, 288, 93.024))
+    # printable: 0.5 in from the top, left and bottom edges, 0.6 in from the right
+    assert US10.printable == pytest.approx(Rect(36, 36, 612 - 43.2, 792 - 36))
+    assert "PostalMethods" in US10.source and "Lob" in US10.source
     assert (US10.page_width, US10.page_height) == (612, 792)
     assert US10.first_fold == 264  # 11 in / 3
     # play: (9.5-8.5)/2 in = 36 pt across; 4.125 in - 11/3 in = 297 - 264 = 33 pt up and down
@@ -139,36 +144,36 @@ def test_envelope_is_frozen_and_visible_area_follows_the_windows():
 
 
 def test_capacity():
-    # us-10 recipient window less clearance: 72 - 2*9 = 54 pt high; n lines need
+    # us-10 recipient block: 0.875 in = 63 pt high; n lines need
     # n * size * (lh + 0.05) + 0.2 * size (the allowances for CJK fallback lines and glyph boxes).
-    assert capacity(US10, 9.5, 1.15) == 4  # (54 - 1.9) / 11.4 = 4.57
-    assert capacity(US10, 9.5, 1.05) == 4  # 52.1 / 10.45 = 4.99
-    assert capacity(US10, 9.5, 1.0) == 5  # 52.1 / 9.975 = 5.22
-    assert capacity(US10, 9.0, 1.15) == 4  # 52.2 / 10.8 = 4.83
-    assert capacity(US10, 8.0, 1.0) == 6  # 52.4 / 8.4 = 6.24
-    assert capacity(US10, 8.5, 1.25, window="return") == 3  # (45 - 1.7) / 11.05 = 3.92
+    assert capacity(US10, 9.5, 1.15) == 5  # (63 - 1.9) / 11.4 = 5.36
+    assert capacity(US10, 9.5, 1.05) == 5  # 61.1 / 10.45 = 5.85
+    assert capacity(US10, 9.5, 1.0) == 6  # 61.1 / 9.975 = 6.13
+    assert capacity(US10, 9.0, 1.15) == 5  # 61.2 / 10.8 = 5.67
+    assert capacity(US10, 8.0, 1.0) == 7  # 61.4 / 8.4 = 7.31
+    assert capacity(US10, 8.5, 1.25, window="return") == 5  # return block 57.02 pt: (57.02 - 1.7) / 11.05 = 5.006
     assert capacity(DIN, 9.5, 1.15) == 6  # (77.386 - 1.9) / 11.4 = 6.62
 
 
 def test_fit():
     assert fit(3, US10) == (9.5, 1.15)
-    assert fit(4, US10) == (9.5, 1.15)
-    assert fit(5, US10) == (9.5, 1.0)  # 9.5 at 1.05 fits 4.99 lines
-    assert fit(6, US10) == (8.0, 1.0)  # 9.0 at 1.0: 52.2 / 9.45 = 5.5; 8.5 at 1.0: 52.3 / 8.925 = 5.9; 8 at 1.05: 5.95
-    assert fit(7, US10) is None  # 8 pt at 1.0 fits 6.24
+    assert fit(5, US10) == (9.5, 1.15)
+    assert fit(6, US10) == (9.5, 1.0)  # 9.5 at 1.05 fits 5.85 lines
+    assert fit(7, US10) == (8.0, 1.0)  # 8.5 at 1.0: 61.3 / 8.925 = 6.87; 8 at 1.05: 61.4 / 8.8 = 6.98
+    assert fit(8, US10) is None  # 8 pt at 1.0 fits 7.31
     assert fit(6, "din-5008-b") == (9.5, 1.15)
 
 
 def test_css_places_the_blocks_in_the_windows_less_clearance():
     text = css(US10)
     assert "@page letter { size: 612pt 792pt; }" in text
-    # recipient: window less clearance x 18-288, y 162-216 pt; section.letter starts at the page margins
-    # (43.2 pt from the top, 54 pt from the left): top 162-43.2 = 118.8, left 18-54 = -36
-    assert "address.recipient { position: absolute; top: 118.8pt; left: -36pt; width: 270pt; height: 54pt;" in text
+    # recipient: the block x 36-288, y 147.024-210.024 pt; section.letter starts at the page margins
+    # (54 pt from the top, 54 pt from the left): top 147.024-54 = 93.024, left 36-54 = -18
+    assert "address.recipient { position: absolute; top: 93.024pt; left: -18pt; width: 252pt; height: 63pt;" in text
     assert "font-size: 9.5pt; line-height: 1.15;" in text
-    # return: x 18-234, y 72-117 -> top 28.8, left -36, 216 x 45
-    assert "p.return { position: absolute; top: 28.8pt; left: -36pt; width: 216pt; height: 45pt;" in text
-    assert "top: 162pt; left: 18pt;" in css(US10, margin_top=0, margin_left=0)
+    # return: x 36-288, y 36-93.024 -> top -18, left -18, 252 x 57.024
+    assert "p.return { position: absolute; top: -18pt; left: -18pt; width: 252pt; height: 57.024pt;" in text
+    assert "top: 147.024pt; left: 36pt;" in css(US10, margin_top=0, margin_left=0)
     assert "font-size: 8pt; line-height: 1;" in css(US10, font_pt=8, line_height=1.0)
     assert "size: 595.276pt 841.89pt" in css("din-5008-b")
 
@@ -178,8 +183,8 @@ def test_css_places_the_blocks_in_the_windows_less_clearance():
 BASE_CSS = """
 html { font-family: "Noto Sans", "Noto Sans CJK JP", sans-serif; font-size: 10pt; line-height: 1.32; color: #111; }
 body { margin: 0; }
-@page letter { size: 8.5in 11in; margin: 0.6in 0.75in 0.8in 0.75in; }
-section.letter { page: letter; position: relative; padding-top: 2.8in; }
+@page letter { size: 8.5in 11in; margin: 0.75in 0.75in 0.85in 0.75in; }
+section.letter { page: letter; position: relative; padding-top: 2.625in; }
 .letterhead { position: absolute; top: 0; right: 0; width: 2.9in; text-align: right; }
 .letterhead .company { font-size: 13pt; font-weight: bold; margin: 0 0 2pt; }
 .letterhead .contact { font-size: 8.5pt; margin: 0; }
@@ -276,15 +281,15 @@ def test_a_nine_line_address_at_9_5_pt_does_not_fit(tmp_path):
              "1200 Industrial Pkwy", "Springfield, IL 62701", "UNITED STATES"]
     pdf = render(tmp_path, US10, lines, font_pt=9.5, line_height=1.15)
     problems = check(pdf, US10, lines)
-    assert "recipient address has 9 lines; the window fits 4 at 9.5 pt (even at 8 pt it fits 6; shorten it)" in problems
-    outside = [p for p in problems if p.startswith("recipient address: ") and "is outside the recipient window less 1/8 in clearance" in p]
+    assert "recipient address has 9 lines; the block fits 5 at 9.5 pt (even at 8 pt it fits 7; shorten it)" in problems
+    outside = [p for p in problems if p.startswith("recipient address: ") and "is outside the recipient block" in p]
     assert any("'UNITED STATES'" in p for p in outside)
     assert not any("'Jane Doe'" in p for p in outside)  # the first lines are in the window
 
 
 def test_past_due_in_the_recipient_window_fails(tmp_path):
     # a stamp at x=200, y=205 pt on the page: inside the recipient window (x 9-297, y 153-225)
-    stamp = f"p.stamp {{ position: absolute; top: {205 - 43.2}pt; left: {200 - 54}pt; margin: 0; font-size: 9pt; }}"
+    stamp = f"p.stamp {{ position: absolute; top: {205 - 54}pt; left: {200 - 54}pt; margin: 0; font-size: 9pt; }}"
     pdf = render(tmp_path, US10, JANE, extra_css=stamp, extra_html='<p class="stamp">PAST DUE</p>')
     problems = check(pdf, US10, JANE)
     assert "text 'PAST DUE' is visible through the envelope (recipient window)" in problems
@@ -294,13 +299,13 @@ def test_past_due_in_the_recipient_window_fails(tmp_path):
 
 def test_past_due_above_the_fold_in_the_visible_area_fails(tmp_path):
     # y=236 pt: below the recipient window (ends at 225) but within its play (visible area down to 258)
-    stamp = f"p.stamp {{ position: absolute; top: {236 - 43.2}pt; left: {60 - 54}pt; margin: 0; font-size: 9pt; }}"
+    stamp = f"p.stamp {{ position: absolute; top: {236 - 54}pt; left: {60 - 54}pt; margin: 0; font-size: 9pt; }}"
     pdf = render(tmp_path, US10, JANE, extra_css=stamp, extra_html='<p class="stamp">Past due</p>')
     assert check(pdf, US10, JANE) == ["text 'Past due' is visible through the envelope (recipient window)"]
 
 
 def test_past_due_below_the_fold_passes(tmp_path):
-    stamp = f"p.stamp {{ position: absolute; top: {300 - 43.2}pt; left: {60 - 54}pt; margin: 0; font-size: 9pt; }}"
+    stamp = f"p.stamp {{ position: absolute; top: {300 - 54}pt; left: {60 - 54}pt; margin: 0; font-size: 9pt; }}"
     pdf = render(tmp_path, US10, JANE, extra_css=stamp, extra_html='<p class="stamp">PAST DUE</p>')
     assert check(pdf, US10, JANE) == []
 
@@ -312,12 +317,12 @@ def test_a_return_address_revealing_collection_fails(tmp_path):
 
 
 def test_a_return_address_outside_its_window_fails(tmp_path):
-    pdf = render(tmp_path, US10, JANE, extra_css="p.return { top: 250pt; }")  # y = 293 pt on the page
+    pdf = render(tmp_path, US10, JANE, extra_css="p.return { top: 100pt; left: 300pt; }")  # x = 354, y = 154 pt
     problems = check(pdf, US10, JANE)
     assert problems, problems
-    assert all(p.startswith("return address: '") and p.endswith("is outside the return window less 1/8 in clearance")
+    assert all(p.startswith("return address: '") and "is outside the return block" in p
                for p in problems), problems
-    assert any("'Acme Services LLC' at x=18–" in p for p in problems)
+    assert any("'Acme Services LLC' at x=354–" in p for p in problems)
 
 
 def test_a_7_pt_address_fails(tmp_path):
@@ -365,7 +370,7 @@ def test_a_missing_address_is_reported(tmp_path):
     problems = check(pdf, US10, ["John Roe", *JANE[1:]])
     # the name that did print is then just text in the window
     assert problems == ["recipient address: line 'John Roe' was not found on the page",
-                        "text 'Jane Doe' at x=18–57.7 pt, y=164.4–173.9 pt is in the recipient window; "
+                        "text 'Jane Doe' at x=36–75.7 pt, y=149.5–159 pt is in the recipient window; "
                         "only the address may show there"]
 
 
@@ -388,7 +393,7 @@ def block(lines: list[str], x0: float, top: float, size: float = 9.5, pitch: flo
 
 
 def test_check_page_text_in_a_window_and_phrases_across_words():
-    words = block(RETURN, 20, 75, 8.5, 10.5) + block(JANE, 20, 165)
+    words = block(RETURN, 40, 40, 8.5, 10.5) + block(JANE, 40, 150)
     assert check_page(words, US10, recipient_lines=JANE, return_lines=RETURN) == []
     other = words + [word("Account", 200, 190), word("T-1", 240, 190)]
     assert check_page(other, US10, recipient_lines=JANE, return_lines=RETURN) == [
@@ -404,12 +409,12 @@ def test_check_page_text_in_a_window_and_phrases_across_words():
 
 def test_check_page_finds_the_block_not_the_same_words_elsewhere():
     # 'Jane Doe' also opens the letter body; the block in the window is the address.
-    words = block(["Dear", "Jane Doe"], 60, 300) + block(RETURN, 20, 75, 8.5, 10.5) + block(JANE, 20, 165)
+    words = block(["Dear", "Jane Doe"], 60, 300) + block(RETURN, 40, 40, 8.5, 10.5) + block(JANE, 40, 150)
     assert check_page(words, US10, recipient_lines=JANE, return_lines=RETURN) == []
 
 
 def test_check_page_address_page_carries_nothing_else():
-    words = block(RETURN, 20, 75, 8.5, 10.5) + block(JANE, 20, 165)
+    words = block(RETURN, 40, 40, 8.5, 10.5) + block(JANE, 40, 150)
     assert check_page(words, PAGE, recipient_lines=JANE, return_lines=RETURN) == []
     problems = check_page(words + [word("Invoice", 60, 400)], PAGE, recipient_lines=JANE, return_lines=RETURN)
     assert problems == ["text 'Invoice' at x=60–95 pt, y=400–409.5 pt is on the address page, which must carry only the addresses"]
@@ -430,11 +435,11 @@ def test_debug_overlay(tmp_path):
     assert out1.read_bytes() == out2.read_bytes()  # deterministic
     with pikepdf.open(src) as before, pikepdf.open(out1) as after:
         assert len(before.pages) >= 2 and len(after.pages) == len(before.pages)
-        # 2 visible areas, 2 windows, 2 windows less clearance on the first page; the second untouched
-        assert ops_count(after, 0, "re") == ops_count(before, 0, "re") + 6
+        # 2 visible areas, 2 windows, 2 address blocks, the printable area on the first page; the second untouched
+        assert ops_count(after, 0, "re") == ops_count(before, 0, "re") + 7
         assert ops_count(after, 1, "re") == ops_count(before, 1, "re")
         content = b"".join(s.read_bytes() for s in after.pages[0].obj.Contents)
-        assert b"18.000 576.000 270.000 54.000 re S" in content  # recipient less clearance: y = 792 - 216
+        assert b"36.000 581.976 252.000 63.000 re S" in content  # the recipient block: y = 792 - 210.024
     # the overlay adds no text: the page still passes
     assert check(out1, US10, JANE) == []
     with pdfplumber.open(out1) as pdf, pikepdf.open(src) as before:

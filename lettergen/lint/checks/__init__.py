@@ -401,6 +401,35 @@ def states_facts(doc: LintDoc, ctx: LintContext, rule: "Rule") -> Iterator[Hit]:
             yield 0, 0, _fmt(rule, what, what=what)
 
 
+@check("earlier_letters")
+def earlier_letters(doc: LintDoc, ctx: LintContext, rule: "Rule") -> Iterator[Hit]:
+    """A claim about earlier letters ("despite our earlier letters") needs them in the ledger: one for a claim,
+    two for a claim in the plural. Without the letter (text linted alone) it is checked only when the context
+    says the letter is a first one."""
+    if ctx.letter is not None:
+        history = ctx.history or ctx.letter.job.previous
+    elif ctx.first_letter:
+        history = ()
+    else:
+        return
+    plural = re.compile(str(rule.params.get("plural") or "letters"), re.I)
+    for pat in _patterns(rule.params.get("claims", [])):
+        for m in pat.finditer(doc.text):
+            need = 2 if plural.search(m.group(0)) else 1
+            if len(history) < need:
+                n = len(history)
+                yield m.start(), m.end(), _fmt(rule, m.group(0), count=n or "no", s="" if n == 1 else "s")
+
+
+@functools.lru_cache(maxsize=64)
+def _compiled(patterns: tuple[str, ...]) -> tuple[re.Pattern[str], ...]:
+    return tuple(re.compile(p, re.I) for p in patterns)
+
+
+def _patterns(patterns: Any) -> tuple[re.Pattern[str], ...]:
+    return _compiled(tuple(str(p) for p in patterns))
+
+
 @check("envelope_area")
 def envelope_area(doc: LintDoc, ctx: LintContext, rule: "Rule") -> Iterator[Hit]:
     """Nothing in the envelope windows reveals debt collection (1692f(8))."""

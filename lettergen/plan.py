@@ -219,6 +219,17 @@ def plan_all(
                     code="bad_address", account_id=a.id,
                 ))
                 continue
+            if policy.sender.instructions_for(d.currency) is None:  # never tell a customer to pay the wrong way
+                src = a.source
+                given = sorted(policy.sender.payment_instructions) if isinstance(policy.sender.payment_instructions, dict) else []
+                rejected.append(Rejection(
+                    file=src.file if src else "input", row=src.rows[0] if src and src.rows else None, column="currency",
+                    reason=f"account {a.id} pays in {d.currency}, and the policy's sender.payment_instructions say how to "
+                           f"pay in {', '.join(given)} only: add instructions for {d.currency} to the policy, or correct the "
+                           "currency in the export",
+                    code="no_payment_instructions", account_id=a.id,
+                ))
+                continue
         decisions.append(d)
     return PlanResult(as_of=as_of, decisions=decisions, rejections=tuple(rejected))
 

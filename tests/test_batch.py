@@ -665,3 +665,12 @@ def test_salutations_and_final_demands_read_as_a_manager_would_sign_them(batch):
         if "Payment plan" in text:
             assert " below" not in text[text.index("Installment Due date Amount"):], r["account_id"]
         assert "If the balance is not paid" in text, r["account_id"]
+    # payment instructions per currency: nobody paying in EUR or GBP is told to pay by ACH
+    abroad = [r for r in batch.manifest if r["currency"] in ("EUR", "GBP")]
+    assert abroad
+    for r in abroad:
+        first = int(r["first_page"]) - 1
+        text = " ".join(" ".join(batch.pages[first:first + int(r["pages"])]).split())
+        assert "ACH" not in text and "routing" not in text, r["account_id"]
+        assert "IBAN" in text, r["account_id"]
+        assert f"account={r['account_id']}&amount=" in text.replace(" ", ""), r["account_id"]  # its own payment link

@@ -35,6 +35,7 @@ from lettergen.postal.envelope import get as get_envelope
 from lettergen.errors import ComposeError
 from lettergen.compose.html import ALLOWED_TAGS
 from lettergen.models import Account, Letter, LetterJob
+from lettergen.compose.payment import payment_link, qr_svg
 from lettergen.compose.payplan import payment_plan
 from lettergen.compose.salutation import salutation
 from lettergen.config.policy import Policy
@@ -356,6 +357,8 @@ class Composer:
             if len(plan) < 2:  # a "plan" of one installment is the full amount: offer none ("1 monthly installments")
                 plan = ()
         label = {s.name: s.label_text for s in pol.stages}
+        link = (payment_link(pol.sender.payment_link, acc.id, job.amount_due, job.currency)
+                if pol.sender.payment_link else "")
         first = not job.previous
         consumer = acc.debt_type == "consumer"
         third = pol.collector == "third_party"
@@ -384,7 +387,9 @@ class Composer:
             "recipient_lines": lines,
             "recipient_style": style,
             "imb": imb,
-            "sender": pol.sender.model_dump(),
+            "sender": {**pol.sender.model_dump(), "payment_instructions": pol.sender.instructions_for(job.currency) or ""},
+            "payment_link": link,
+            "payment_qr": Markup(qr_svg(link)) if link else "",
             "footer": self._footer,
             "letter": {
                 "anchor": anchor_for(acc.id), "stage": job.stage, "stage_label": label[job.stage], "tone": job.tone,

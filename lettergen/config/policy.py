@@ -11,6 +11,7 @@ In-dispute and do-not-contact accounts are always held: the law requires it
 
 from __future__ import annotations
 
+import string
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
@@ -40,6 +41,10 @@ def _amount(v: Any) -> Any:
         raise ValueError(str(exc)) from None
 
 
+LINK_FIELDS = ("account_id", "amount", "currency")
+"""The fields a payment-link template may use."""
+
+
 class Sender(_Strict):
     """The letterhead and contact block: who the letter is from and how to pay."""
 
@@ -51,7 +56,46 @@ class Sender(_Strict):
     hours: str | None = None
     signatory: str | None = None
     signatory_title: str | None = None
-    payment_instructions: str = ""
+    payment_instructions: str | dict[str, str] = ""
+    """How to pay: one text for every currency, or one per currency code (USD: ACH, EUR: IBAN/BIC ...); with one
+    per currency, an account in a currency without instructions is rejected (no_payment_instructions)."""
+    payment_link: str | None = None
+    """A URL template for each account's own payment page, with {account_id}, {amount} and {currency}; the letter
+    prints the link and a QR code of it."""
+
+    @field_validator("payment_instructions", mode="before")
+    @classmethod
+    def _per_currency(cls, v: Any) -> Any:
+        if isinstance(v, dict):
+            out = {}
+            for k, text in v.items():
+                code = str(k).strip().upper()
+                if len(code) != 3 or not code.isalpha():
+                    raise ValueError(f"'{k}' is not a currency code; give the instructions per ISO code (USD, EUR, GBP ...)")
+                out[code] = " ".join(str(text).split())
+            return out
+        return v
+
+    @field_validator("payment_link")
+    @classmethod
+    def _link(cls, v: str | None) -> str | None:
+        if v is None:
+            return v
+        try:
+            names = [name for _, name, _spec, _conv in string.Formatter().parse(v) if name is not None]
+        except ValueError as exc:
+            raise ValueError(f"the payment link '{v}' is not a valid template ({exc}); write fields as {{account_id}}") from None
+        unknown = [n for n in names if n not in LINK_FIELDS]
+        if unknown:
+            raise ValueError(f"the payment link uses {', '.join('{' + n + '}' for n in unknown)}; it may use "
+                             + ", ".join("{" + n + "}" for n in LINK_FIELDS))
+        return v
+
+    def instructions_for(self, currency: str) -> str | None:
+        """The payment instructions for ``currency``; None when they are given per currency and not for this one."""
+        if isinstance(self.payment_instructions, dict):
+            return self.payment_instructions.get(currency.upper())
+        return self.payment_instructions
 
     @field_validator("address", mode="before")
     @classmethod

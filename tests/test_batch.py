@@ -674,3 +674,11 @@ def test_salutations_and_final_demands_read_as_a_manager_would_sign_them(batch):
         assert "ACH" not in text and "routing" not in text, r["account_id"]
         assert "IBAN" in text, r["account_id"]
         assert f"account={r['account_id']}&amount=" in text.replace(" ", ""), r["account_id"]  # its own payment link
+
+
+def test_the_summary_reports_the_share_of_one_sheet_pieces(batch):
+    one = sum(1 for r in batch.manifest if r["sheets"] == "1")
+    n = len(batch.manifest)
+    summary = (batch.folder / "summary.txt").read_text(encoding="utf-8")
+    assert f"One-sheet pieces: {one} of {n} ({one / n:.0%})" in summary
+    assert 0 < one < n  # the samples have both (the CA notice and long final demands run to a second sheet)

@@ -198,6 +198,10 @@ class Summary:
             lines += [f"Fonts: {self.held_glyphs} letter{'s' if self.held_glyphs != 1 else ''} held (a character the letter fonts cannot print)"]
         lines += ["", f"Pages in batch.pdf: {self.pages}" + (" (duplex: a blank back page after each odd page count)" if self.duplex else ""),
                   f"Formats: {', '.join(self.formats)}"]
+        if self.produced:
+            one = sum(1 for p in self.produced if (printed_pages(p.pages, True) // 2 if self.duplex else p.pages) == 1)
+            lines.append(f"One-sheet pieces: {one} of {len(self.produced)} ({one / len(self.produced):.0%}); "
+                         "a letter on more sheets costs paper and, at the inserter, postage")
         if self.mail_groups:
             lines += ["Mail groups (mail/): " + ", ".join(f"{g} {n} piece{'s' if n != 1 else ''} / {sh} sheet{'s' if sh != 1 else ''}"
                                                       for g, n, sh in self.mail_groups)]

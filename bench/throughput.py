@@ -316,6 +316,7 @@ def child_batch(a: argparse.Namespace) -> dict:
             "letter_files": len(files), "letter_bytes": sum(f.stat().st_size for f in files),
             "recorded": res.recorded, "mix": dict(mix), "formats": list(options.formats),
             "held": len(getattr(res, "held", ())),
+            "one_page": sum(1 for p in res.produced if p.pages == 1),
             "start_method": __import__("multiprocessing").get_start_method(),
             **_rusage(),
         }
@@ -763,6 +764,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"batch: {r['ms_per_letter']:.1f} ms/letter wall (run_batch, {r['letters']} letters, {r['pages']} pages, "
                   f"jobs {a.jobs}, chunk {a.chunk}, formats {','.join(r['formats'])}, {r['seconds']:.1f} s; plan + compose + "
                   f"typeset + cut + merge + manifests + ledger); {memory_line(r, True)}")
+            print(f"  one-sheet pieces (simplex): {r['one_page']} of {r['letters']} ({r['one_page'] / r['letters']:.0%})")
             print(f"  stages: {describe_mix(r['mix'])}; held (lint gate or envelope-window check): {r['held']}; batch.pdf {r['batch_pdf_bytes'] / 1e6:.1f} MB, "
                   f"{r['letter_files']} letter files {r['letter_bytes'] / 1e6:.1f} MB; workers {r['start_method']}ed")
             for line in probe_lines(r, a.jobs):

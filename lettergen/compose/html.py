@@ -54,9 +54,9 @@ BLOCK_TAGS: frozenset[str] = frozenset(
 HIDDEN_TAGS: frozenset[str] = frozenset({"head", "title", "meta", "script", "style", "template", "svg"})
 
 #: Graphics lettergen itself puts into a letter (the Intelligent Mail barcode under the address, an
-#: inline ``<svg>`` of ``<rect>`` bars). Not allowed in templates; in the DOCX, which is for people,
+#: inline ``<svg>`` of ``<rect>`` bars; the payment link's QR code, one ``<path>``). Not allowed in templates; in the DOCX, which is for people,
 #: not for the postal scanner, they are left out.
-GRAPHIC_TAGS: frozenset[str] = frozenset({"svg", "rect"})
+GRAPHIC_TAGS: frozenset[str] = frozenset({"svg", "rect", "path"})
 
 _SUPPORTED_HINT = (
     "p, br, b/strong, i/em, u, span, small, a, ul, ol, li, "

@@ -24,7 +24,8 @@ def payment_link(template: str, account_id: str, amount: Decimal, currency: str)
 
 def qr_svg(data: str, size_pt: float = 64.8) -> str:
     """A QR code of ``data`` (error correction M, a 4-module quiet zone) as an inline SVG ``size_pt`` points square
-    (default 0.9 in: a phone reads it from 30 cm), one ``<rect>`` per run of dark modules in a row."""
+    (default 0.9 in: a phone reads it from 30 cm): one ``<path>`` of the runs of dark modules. (One ``<rect>`` per
+    run, ~400 elements, doubled the typesetting time of a letter: WeasyPrint lays out every SVG element.)"""
     import segno
 
     qr = segno.make(data, error="m", micro=False)
@@ -40,10 +41,10 @@ def qr_svg(data: str, size_pt: float = 64.8) -> str:
                 start = x
                 while x < n and row[x]:
                     x += 1
-                rects.append(f'<rect x="{start + quiet}" y="{y + quiet}" width="{x - start}" height="1"/>')
+                rects.append(f"M{start + quiet} {y + quiet}h{x - start}v1h-{x - start}z")
             else:
                 x += 1
     s = f"{size_pt:.3f}".rstrip("0").rstrip(".")
     return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{s}pt" height="{s}pt" viewBox="0 0 {total} {total}" '
             f'shape-rendering="crispEdges" role="img" aria-label="QR code of the payment link" fill="#000">'
-            + "".join(rects) + "</svg>")
+            + f'<path d="{"".join(rects)}"/></svg>')

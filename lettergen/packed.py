@@ -31,7 +31,19 @@ references, common strings), small enough that unpacking one block for one item 
 _CACHED_BLOCKS = 4
 
 
-class Packed(Sequence[T], Generic[T]):
+class _EqualAsSequence(Sequence[T], Generic[T]):
+    """Equal to any sequence (list, tuple, another packed one) of equal items in the same order, as the tuples
+    these sequences replace were."""
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Sequence) or isinstance(other, (str, bytes)):
+            return NotImplemented
+        return len(self) == len(other) and all(a == b for a, b in zip(self, other))
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+class Packed(_EqualAsSequence[T]):
     """An append-only sequence of picklable items, stored compressed by blocks."""
 
     def __init__(self, items: Iterable[T] = (), block: int = BLOCK, restore: Callable[[T], None] | None = None) -> None:
@@ -109,13 +121,6 @@ class Packed(Sequence[T], Generic[T]):
             yield from hit if hit is not None else self._load(b)
         yield from list(self._tail)
 
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, Sequence) or isinstance(other, (str, bytes)):
-            return NotImplemented
-        return len(self) == len(other) and all(a == b for a, b in zip(self, other))
-
-    __hash__ = None  # type: ignore[assignment]
-
     def __repr__(self) -> str:
         return f"Packed({len(self)} items in {len(self._blocks)} blocks of {self._block})"
 
@@ -124,7 +129,7 @@ class Packed(Sequence[T], Generic[T]):
         return sum(len(b) for b in self._blocks)
 
 
-class Subset(Sequence[T], Generic[T]):
+class Subset(_EqualAsSequence[T]):
     """The items of a sequence at some of its indices (kept as 4-byte integers), in their order there."""
 
     def __init__(self, base: Sequence[T], indices: Iterable[int]) -> None:
@@ -148,13 +153,6 @@ class Subset(Sequence[T], Generic[T]):
     def __iter__(self) -> Iterator[T]:
         for k in self.indices:
             yield self.base[k]
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, Sequence) or isinstance(other, (str, bytes)):
-            return NotImplemented
-        return len(self) == len(other) and all(a == b for a, b in zip(self, other))
-
-    __hash__ = None  # type: ignore[assignment]
 
     def __repr__(self) -> str:
         return f"Subset({len(self)} of {len(self.base)})"

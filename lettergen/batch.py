@@ -720,8 +720,9 @@ def typeset_step(
     return_lines = policy.sender.return_lines
     # one record per letter mailed, for the reports and the ledger: packed too when the plan is (~1.5 KB a letter
     # as objects, ~0.2 KB packed), each record pointed back at the plan as it is read
+    packed = is_packed(jobs_all)
     produced: list[Produced] | Packed[Produced]
-    if is_packed(jobs_all):
+    if packed:
         produced = Packed(restore=lambda p: p.letter.attach(jobs_all))
     else:
         produced = []
@@ -753,8 +754,6 @@ def typeset_step(
             first += printed_pages(res.pages[k], duplex)
         if progress:
             progress(len(produced) + len(held), total, "typeset")
-
-    packed = is_packed(jobs_all)
 
     def slim(letter: Letter, at: int) -> SlimLetter:
         """The record kept of a letter: with a compact plan, its index there rather than its job and account."""

@@ -212,26 +212,26 @@ def plan_all(
         if isinstance(d, LetterJob):
             problems = check_address(a.address)
             if problems:
-                src = a.source
-                rejected.append(Rejection(
-                    file=src.file if src else "input", row=src.rows[0] if src and src.rows else None, column="address",
-                    reason=f"account {a.id}: the address cannot be mailed: {'; '.join(problems)}. Correct it in the export.",
-                    code="bad_address", account_id=a.id,
-                ))
+                rejected.append(_rejected(a, "address", "bad_address", f"account {a.id}: the address cannot be mailed: "
+                                          f"{'; '.join(problems)}. Correct it in the export."))
                 continue
             if policy.sender.instructions_for(d.currency) is None:  # never tell a customer to pay the wrong way
-                src = a.source
                 given = sorted(policy.sender.payment_instructions) if isinstance(policy.sender.payment_instructions, dict) else []
-                rejected.append(Rejection(
-                    file=src.file if src else "input", row=src.rows[0] if src and src.rows else None, column="currency",
-                    reason=f"account {a.id} pays in {d.currency}, and the policy's sender.payment_instructions say how to "
-                           f"pay in {', '.join(given)} only: add instructions for {d.currency} to the policy, or correct the "
-                           "currency in the export",
-                    code="no_payment_instructions", account_id=a.id,
-                ))
+                rejected.append(_rejected(
+                    a, "currency", "no_payment_instructions",
+                    f"account {a.id} pays in {d.currency}, and the policy's sender.payment_instructions say how to pay in "
+                    f"{', '.join(given)} only: add instructions for {d.currency} to the policy, or correct the currency "
+                    "in the export"))
                 continue
         decisions.append(d)
     return PlanResult(as_of=as_of, decisions=decisions, rejections=tuple(rejected))
+
+
+def _rejected(a: Account, column: str, code: str, reason: str) -> Rejection:
+    """A planned account that cannot be mailed, rejected at its first row of the export."""
+    src = a.source
+    return Rejection(file=src.file if src else "input", row=src.rows[0] if src and src.rows else None, column=column,
+                     reason=reason, code=code, account_id=a.id)
 
 
 def job_for_stage(account: Account, policy: Policy, history: Sequence[SentLetter], as_of: date, stage_name: str) -> LetterJob:

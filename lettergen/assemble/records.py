@@ -35,6 +35,11 @@ def printed_pages(pages: int, duplex: bool) -> int:
     return pages + pages % 2 if duplex else pages
 
 
+def sheets_for(pages: int, duplex: bool) -> int:
+    """Sheets of paper a letter of ``pages`` pages takes."""
+    return printed_pages(pages, duplex) // 2 if duplex else pages
+
+
 # ----------------------------------------------------------------------------- PDF
 
 
@@ -199,7 +204,7 @@ class Summary:
         lines += ["", f"Pages in batch.pdf: {self.pages}" + (" (duplex: a blank back page after each odd page count)" if self.duplex else ""),
                   f"Formats: {', '.join(self.formats)}"]
         if self.produced:
-            one = sum(1 for p in self.produced if (printed_pages(p.pages, True) // 2 if self.duplex else p.pages) == 1)
+            one = sum(1 for p in self.produced if sheets_for(p.pages, self.duplex) == 1)
             lines.append(f"One-sheet pieces: {one} of {len(self.produced)} ({one / len(self.produced):.0%}); "
                          "a letter on more sheets costs paper and, at the inserter, postage")
         if self.mail_groups:

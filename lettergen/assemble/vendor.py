@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from lettergen.csvout import csv_text
-from lettergen.assemble.records import Produced, printed_pages
+from lettergen.assemble.records import Produced, printed_pages, sheets_for
 from lettergen.assemble.checksums import sha256_file
 from lettergen.postal.envelope import Envelope
 from lettergen.config.policy import VENDOR_COLUMNS, Policy
@@ -51,10 +51,6 @@ class Piece:
     recipient_lines: tuple[str, ...]
     country: str
     pages_sha256: str
-
-
-def sheets_for(pages: int, duplex: bool) -> int:
-    return printed_pages(pages, duplex) // 2 if duplex else pages
 
 
 def group_for(sheets: int, certified: bool, envelope: Envelope, by_sheets: bool) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Sequence
 
-from lettergen.postal.envelope import EPS, Envelope, Rect, as_envelope
+from lettergen.postal.envelope import Envelope, Rect, as_envelope
 
 __all__ = ["debug_overlay"]
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 
-from lettergen.postal.envelope import PT_PER_IN, EPS, LINE_ALLOWANCE, LINE_HEIGHT_STEPS, Envelope, Rect, _num, as_envelope, capacity, fit
+from lettergen.postal.envelope import EPS, LINE_ALLOWANCE, LINE_HEIGHT_STEPS, Envelope, Rect, _num, as_envelope, capacity, fit
 from lettergen.mail.reader import UNREADABLE, first_page_words
 from lettergen.mail.text import MIRRORED, readable, visual
 

@@ -216,7 +216,7 @@ class Envelope:
         if block is not None:
             return f"{label} block (the area that shows whatever the sheet's shift in the envelope, {block.describe()})"
         inner = self.recipient_inner if label == "recipient" else self.return_inner
-        less = f" less {_clearance_words(self.clearance)} clearance" if self.clearance else ""
+        less = f" less {_clearance_words(self.clearance)} clearance" if self.clearance > EPS else ""
         return f"{label} window{less} ({inner.describe() if inner else 'none'})"
 
     def windows(self) -> list[tuple[str, Rect]]:
@@ -283,10 +283,11 @@ def _block_in(left: float, top: float, width: float, height: float) -> Rect:
 
 
 def _clearance_words(pt: float) -> str:
-    inches = pt / PT_PER_IN
-    for den in (8, 4, 2, 16):
-        if abs(inches * den - round(inches * den)) < 1e-6:
-            return f"{round(inches * den)}/{den} in"
+    """'1/8 in' for 9 pt: the smallest fraction of an inch it is, else points (moved from mail.window)."""
+    for d in (1, 2, 4, 8, 16, 32):
+        n = pt / PT_PER_IN * d
+        if abs(n - round(n)) < 1e-6:
+            return f"{round(n)}/{d} in" if d > 1 else f"{round(n)} in"
     return f"{_num(pt)} pt"
 
 

@@ -76,7 +76,6 @@ Choices, with the reason for each:
 from __future__ import annotations
 
 import re
-import unicodedata
 from functools import lru_cache
 
 from babel import Locale

@@ -363,7 +363,7 @@ def mini_miranda(doc: LintDoc, ctx: LintContext, rule: "Rule") -> Iterator[Hit]:
     is used; later letters say they are from a debt collector (1692e(11))."""
     first = ctx.first_letter if ctx.first_letter is not None else not (ctx.letter and ctx.letter.job.previous)
     key = "first" if first else "later"
-    pats = [re.compile(p, re.I) for p in rule.params.get(key, [])]
+    pats = _patterns(rule.params.get(key, []))
     text = " ".join(doc.text.split())
     if pats and not all(p.search(text) for p in pats):
         yield 0, 0, _fmt(rule, "", which="first letter" if first else "later letter")
@@ -372,7 +372,7 @@ def mini_miranda(doc: LintDoc, ctx: LintContext, rule: "Rule") -> Iterator[Hit]:
 @check("credit_reporting_timing")
 def credit_reporting_timing(doc: LintDoc, ctx: LintContext, rule: "Rule") -> Iterator[Hit]:
     """Credit reporting may be mentioned only after an earlier letter at least 14 days before (12 CFR 1006.30(a))."""
-    pats = [re.compile(p, re.I) for p in rule.params.get("tokens", [])]
+    pats = _patterns(rule.params.get("tokens", []))
     days = int(rule.params.get("days", 14))
     m = next((m for p in pats for m in [p.search(doc.text)] if m), None)
     if m is None:
@@ -433,7 +433,7 @@ def _patterns(patterns: Any) -> tuple[re.Pattern[str], ...]:
 @check("envelope_area")
 def envelope_area(doc: LintDoc, ctx: LintContext, rule: "Rule") -> Iterator[Hit]:
     """Nothing in the envelope windows reveals debt collection (1692f(8))."""
-    pats = [re.compile(p, re.I) for p in rule.params.get("tokens", [])]
+    pats = _patterns(rule.params.get("tokens", []))
     for a, b in doc.regions.values():
         text = doc.text[a:b]
         for p in pats:
